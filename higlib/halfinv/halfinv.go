@@ -1,0 +1,180 @@
+// Package halfinv computes the truncated partial inverse of a matrix applied
+// to a vector, the linear-algebra kernel of Half-Inverse Gradients.
+//
+// For an m×n matrix J with thin singular value decomposition J = U Σ Vᵀ and a
+// vector g of length m, the half-inverse product is
+//
+//	J^(−κ) g = V · diag(φ(σ₁), …, φ(σₖ)) · Uᵀ · g,   k = min(m, n),
+//
+// where φ(σ) = σ^(−κ) for singular values above the threshold τ·σ_max. What
+// happens to the others is chosen by Mode: Truncate sets φ to zero (they are
+// discarded, as in Schnell, Holl & Thuerey, ICLR 2022, Sec. 3, and the
+// "Half-Inverse Gradients" chapter of the Physics-based Deep Learning book),
+// Clamp replaces σ by τ·σ_max before inverting, which is the variant that the
+// chapter's note on truncation versus clamping argues against.
+//
+// κ = 1 is the truncated pseudo-inverse (the Gauss-Newton step); κ = ½ is the
+// half-inverse of HIG.
+package halfinv
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Mode says what becomes of singular values at or below the threshold.
+type Mode int
+
+const (
+	// Truncate discards small singular values: their inverse is zero.
+	Truncate Mode = iota
+	// Clamp raises small singular values to the threshold before inverting.
+	Clamp
+)
+
+// String returns the mode's name as used on the command line.
+func (m Mode) String() string {
+	switch m {
+	case Truncate:
+		return "truncate"
+	case Clamp:
+		return "clamp"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// ParseMode is the inverse of Mode.String.
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "truncate":
+		return Truncate, nil
+	case "clamp":
+		return Clamp, nil
+	}
+	return 0, fmt.Errorf("halfinv: unknown mode %q: use truncate or clamp", s)
+}
+
+// Errors returned by Solve and Reference.
+var (
+	ErrNotFinite = errors.New("halfinv: matrix or vector holds NaN or Inf")
+	ErrSVD       = errors.New("halfinv: singular value decomposition did not converge")
+)
+
+// Params are the exponent, threshold and mode of one half-inverse product.
+type Params struct {
+	Kappa float64 // exponent κ in [0, 1]
+	Tau   float64 // relative threshold τ ≥ 0
+	Mode  Mode
+}
+
+// Validate reports whether p is usable.
+func (p Params) Validate() error {
+	if !(p.Kappa >= 0 && p.Kappa <= 1) {
+		return fmt.Errorf("halfinv: exponent κ = %v is outside [0, 1]", p.Kappa)
+	}
+	if !(p.Tau >= 0) || math.IsInf(p.Tau, 0) {
+		return fmt.Errorf("halfinv: threshold τ = %v must be a finite number ≥ 0", p.Tau)
+	}
+	if p.Mode != Truncate && p.Mode != Clamp {
+		return fmt.Errorf("halfinv: unknown mode %d", int(p.Mode))
+	}
+	return nil
+}
+
+// Factor returns the factor φ(σ) that multiplies the component of g along the
+// singular pair of σ, given the largest singular value smax:
+//
+//	φ(σ) = σ^(−κ)            if σ > τ·smax,
+//	φ(σ) = 0                 otherwise, with Truncate,
+//	φ(σ) = (τ·smax)^(−κ)     otherwise, with Clamp (0 when τ·smax = 0).
+//
+// Factor is the single definition of the filter used by every path.
+func (p Params) Factor(sigma, smax float64) float64 {
+	thr := p.Tau * smax
+	if smax <= 0 {
+		return 0
+	}
+	if sigma > thr {
+		return math.Pow(sigma, -p.Kappa)
+	}
+	if p.Mode == Clamp && thr > 0 {
+		return math.Pow(thr, -p.Kappa)
+	}
+	return 0
+}
+
+// Reference computes dst = V·diag(φ(σ))·Uᵀ·g the straightforward way: a thin
+// mat.SVD with U and V formed, then two matrix-vector products. It allocates
+// and exists as the baseline that Solver is tested and benchmarked against.
+// It returns the singular values in decreasing order.
+func Reference(dst []float64, j mat.Matrix, g []float64, p Params) ([]float64, error) {
+	m, n := j.Dims()
+	checkDims(dst, m, n, g)
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if !finiteMatrix(j) || !finite(g) {
+		return nil, ErrNotFinite
+	}
+	var svd mat.SVD
+	if !svd.Factorize(j, mat.SVDThin) {
+		return nil, ErrSVD
+	}
+	s := svd.Values(nil)
+	var u, v mat.Dense
+	svd.UTo(&u)
+	svd.VTo(&v)
+	k := len(s)
+	utg := mat.NewVecDense(k, nil)
+	utg.MulVec(u.T(), mat.NewVecDense(m, g))
+	for i := 0; i < k; i++ {
+		utg.SetVec(i, utg.AtVec(i)*p.Factor(s[i], s[0]))
+	}
+	out := mat.NewVecDense(n, dst)
+	out.MulVec(&v, utg)
+	return s, nil
+}
+
+func checkDims(dst []float64, m, n int, g []float64) {
+	if len(g) != m {
+		panic(fmt.Sprintf("halfinv: len(g) = %d, want %d rows", len(g), m))
+	}
+	if len(dst) != n {
+		panic(fmt.Sprintf("halfinv: len(dst) = %d, want %d columns", len(dst), n))
+	}
+}
+
+func finite(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func finiteMatrix(a mat.Matrix) bool {
+	if d, ok := a.(*mat.Dense); ok {
+		raw := d.RawMatrix()
+		r, c := d.Dims()
+		for i := 0; i < r; i++ {
+			if !finite(raw.Data[i*raw.Stride : i*raw.Stride+c]) {
+				return false
+			}
+		}
+		return true
+	}
+	r, c := a.Dims()
+	for i := 0; i < r; i++ {
+		for k := 0; k < c; k++ {
+			v := a.At(i, k)
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return false
+			}
+		}
+	}
+	return true
+}
