@@ -1,0 +1,274 @@
+// Package objective puts a network and a physics map together into the
+// training objective of physics-based deep learning,
+//
+//	L(θ) = (1/b) Σ_i ½ ‖P(f(x_i; θ)) − ŷ_i‖²,
+//
+// and computes what the optimizers need from a mini-batch: the loss, its
+// gradient with respect to the parameters, its gradient g with respect to the
+// physics outputs y_i = P(f(x_i; θ)), and the per-sample Jacobians ∂y_i/∂θ
+// stacked into one (b·d) × P matrix with row i·d + k = ∂y_{i,k}/∂θ, as
+// the Half-Inverse Gradients chapter of the Physics-based Deep Learning book
+// (section "Constructing the Jacobian") and the authors' code do. Because the
+// loss is a batch mean, g carries the factor 1/b: g_{i·d+k} = (y_{i,k} − ŷ_{i,k})/b.
+package objective
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/higlab/hig/higlib/nn"
+	"github.com/higlab/hig/higlib/physics"
+)
+
+// Objective is a network followed by a physics map, compared with targets
+// by the batch-mean squared error above.
+type Objective struct {
+	Net  *nn.MLP
+	Phys physics.Map // nil means the identity
+}
+
+// New returns an objective after checking that the network's output feeds
+// the physics map.
+func New(net *nn.MLP, phys physics.Map) (*Objective, error) {
+	if net == nil {
+		return nil, errors.New("objective: nil network")
+	}
+	if phys != nil {
+		in, _ := phys.Dims()
+		if in != net.Out() {
+			return nil, fmt.Errorf("objective: network has %d outputs but the physics map takes %d", net.Out(), in)
+		}
+	}
+	return &Objective{Net: net, Phys: phys}, nil
+}
+
+// Dim returns d, the dimension of one sample's physics output y_i.
+func (o *Objective) Dim() int {
+	if o.Phys == nil {
+		return o.Net.Out()
+	}
+	_, out := o.Phys.Dims()
+	return out
+}
+
+// Data is a set of samples: row i of X is an input, row i of Y its target.
+type Data struct {
+	X, Y *mat.Dense
+}
+
+// Len returns the number of samples.
+func (d Data) Len() int {
+	if d.X == nil {
+		return 0
+	}
+	r, _ := d.X.Dims()
+	return r
+}
+
+// Check returns an error that says what is wrong if the data are empty, do
+// not match the objective's dimensions, or hold NaN or Inf.
+func (o *Objective) Check(d Data) error {
+	if d.X == nil || d.Y == nil || d.X.IsEmpty() || d.Y.IsEmpty() {
+		return errors.New("objective: empty data set")
+	}
+	n, in := d.X.Dims()
+	ny, dy := d.Y.Dims()
+	if n != ny {
+		return fmt.Errorf("objective: %d inputs but %d targets", n, ny)
+	}
+	if in != o.Net.In() {
+		return fmt.Errorf("objective: inputs have %d columns, the network takes %d", in, o.Net.In())
+	}
+	if dy != o.Dim() {
+		return fmt.Errorf("objective: targets have %d columns, the physics output has %d", dy, o.Dim())
+	}
+	for i := 0; i < n; i++ {
+		if !finite(d.X.RawRowView(i)) {
+			return fmt.Errorf("objective: input %d holds NaN or Inf", i)
+		}
+		if !finite(d.Y.RawRowView(i)) {
+			return fmt.Errorf("objective: target %d holds NaN or Inf", i)
+		}
+	}
+	return nil
+}
+
+func finite(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// Workspace holds scratch space for evaluations; reuse it to avoid
+// allocations. It belongs to one Objective and one goroutine.
+type Workspace struct {
+	net    *nn.Workspace
+	y, res []float64 // physics output and residual of one sample
+	pj     []float64 // ∂P/∂z, d × m
+	fj     []float64 // ∂f/∂θ, m × P
+	v      []float64 // (∂P/∂z)ᵀ r, length m
+}
+
+// NewWorkspace returns a workspace sized for o.
+func (o *Objective) NewWorkspace() *Workspace {
+	d, m, P := o.Dim(), o.Net.Out(), o.Net.NumParams()
+	return &Workspace{
+		net: o.Net.NewWorkspace(),
+		y:   make([]float64, d), res: make([]float64, d),
+		pj: make([]float64, d*m), fj: make([]float64, m*P), v: make([]float64, m),
+	}
+}
+
+// Net returns the network workspace, whose activations are those of the last
+// sample evaluated.
+func (ws *Workspace) Net() *nn.Workspace { return ws.net }
+
+// Predict writes y = P(f(x; θ)) into dst (length Dim()).
+func (o *Objective) Predict(dst []float64, ws *Workspace, params, x []float64) {
+	z := o.Net.Forward(ws.net, params, x)
+	if o.Phys == nil {
+		copy(dst, z)
+		return
+	}
+	o.Phys.Eval(dst, z)
+}
+
+// Loss returns the batch-mean loss over all samples of d.
+func (o *Objective) Loss(ws *Workspace, params []float64, d Data) float64 {
+	n := d.Len()
+	var sum float64
+	for i := 0; i < n; i++ {
+		o.Predict(ws.y, ws, params, d.X.RawRowView(i))
+		sum += halfSq(ws.y, d.Y.RawRowView(i))
+	}
+	return sum / float64(n)
+}
+
+func halfSq(y, t []float64) float64 {
+	var s float64
+	for k := range y {
+		r := y[k] - t[k]
+		s += r * r
+	}
+	return s / 2
+}
+
+// Batch receives the results of Eval. Fields left nil are not computed.
+type Batch struct {
+	Loss  float64    // (1/b) Σ ½‖y_i − ŷ_i‖²
+	Grad  []float64  // ∂L/∂θ, length P
+	GradY []float64  // ∂L/∂y, length b·d, row-major by sample
+	Jac   *mat.Dense // ∂y/∂θ stacked, (b·d) × P; an empty Dense is sized here
+}
+
+// Eval evaluates the objective on the samples of d listed in idx (the
+// mini-batch) at params and fills the non-nil fields of out. Jac, if not
+// nil, is resized when empty and must otherwise be (b·d) × P. Eval panics on
+// mismatched lengths; check data with Check beforehand.
+func (o *Objective) Eval(out *Batch, ws *Workspace, params []float64, d Data, idx []int) {
+	b, dim, m, P := len(idx), o.Dim(), o.Net.Out(), o.Net.NumParams()
+	if b == 0 {
+		panic("objective: empty mini-batch")
+	}
+	if out.Grad != nil {
+		if len(out.Grad) != P {
+			panic(fmt.Sprintf("objective: len(Grad) = %d, want %d", len(out.Grad), P))
+		}
+		clear(out.Grad)
+	}
+	if out.GradY != nil && len(out.GradY) != b*dim {
+		panic(fmt.Sprintf("objective: len(GradY) = %d, want %d", len(out.GradY), b*dim))
+	}
+	var jac blas64.General
+	if out.Jac != nil {
+		if out.Jac.IsEmpty() {
+			out.Jac.ReuseAs(b*dim, P)
+		}
+		if r, c := out.Jac.Dims(); r != b*dim || c != P {
+			panic(fmt.Sprintf("objective: Jac is %d×%d, want %d×%d", r, c, b*dim, P))
+		}
+		jac = out.Jac.RawMatrix()
+	}
+	inv := 1 / float64(b)
+	var sum float64
+	for s, i := range idx {
+		x, t := d.X.RawRowView(i), d.Y.RawRowView(i)
+		if out.Jac != nil {
+			o.Net.Jacobian(ws.fj, ws.net, params, x)
+		} else {
+			o.Net.Forward(ws.net, params, x)
+		}
+		z := ws.net.Activation(o.Net.Layers())
+		if o.Phys == nil {
+			copy(ws.y, z)
+		} else {
+			o.Phys.Eval(ws.y, z)
+			o.Phys.Jacobian(ws.pj, z)
+		}
+		for k := range ws.res {
+			ws.res[k] = ws.y[k] - t[k]
+		}
+		sum += halfSq(ws.y, t)
+		if out.GradY != nil {
+			for k, r := range ws.res {
+				out.GradY[s*dim+k] = r * inv
+			}
+		}
+		if out.Jac != nil {
+			for k := 0; k < dim; k++ {
+				row := jac.Data[(s*dim+k)*jac.Stride : (s*dim+k)*jac.Stride+P]
+				if o.Phys == nil {
+					copy(row, ws.fj[k*P:(k+1)*P])
+					continue
+				}
+				clear(row)
+				for j := 0; j < m; j++ {
+					a := ws.pj[k*m+j]
+					if a == 0 {
+						continue
+					}
+					for c, f := range ws.fj[j*P : (j+1)*P] {
+						row[c] += a * f
+					}
+				}
+			}
+		}
+		if out.Grad != nil {
+			// ∂L/∂θ += (∂f/∂θ)ᵀ (∂P/∂z)ᵀ r / b
+			if o.Phys == nil {
+				copy(ws.v, ws.res)
+			} else {
+				for j := range ws.v {
+					var s float64
+					for k := 0; k < dim; k++ {
+						s += ws.pj[k*m+j] * ws.res[k]
+					}
+					ws.v[j] = s
+				}
+			}
+			for j := range ws.v {
+				ws.v[j] *= inv
+			}
+			if out.Jac != nil {
+				for j, vj := range ws.v {
+					if vj == 0 {
+						continue
+					}
+					for c, f := range ws.fj[j*P : (j+1)*P] {
+						out.Grad[c] += vj * f
+					}
+				}
+			} else {
+				o.Net.Backprop(out.Grad, ws.net, params, ws.v)
+			}
+		}
+	}
+	out.Loss = sum * inv
+}
