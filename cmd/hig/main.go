@@ -1,0 +1,105 @@
+// Command hig runs the Half-Inverse Gradients toy experiment of the
+// Physics-based Deep Learning book and lets you look inside single updates.
+//
+// Usage:
+//
+//	hig toy  [flags]   reproduce the chapter's figures (λ = 1 and λ = 0.01)
+//	hig step [flags]   print one update as JSON
+//
+// Run "hig COMMAND -help" for the flags of each command.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `hig: Half-Inverse Gradients on the chapter's toy problem.
+
+Usage:
+  hig toy  [flags]   tune and train Adam, Gauss-Newton and HIG for λ = 1 and 0.01,
+                     write figures/toy_lambda*.png|svg and figures/toy_summary.json
+  hig step [flags]   print one update (parameters, batch, singular values of the
+                     stacked Jacobian, update vector) as JSON
+
+Run "hig toy -help" or "hig step -help" for the flags of each command.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "toy":
+		err = toyCmd(args[1:], stdout, stderr)
+	case "step":
+		err = stepCmd(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "hig: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, new(usageError)):
+		fmt.Fprintf(stderr, "hig %s: %v\nRun \"hig %s -help\" for the flags.\n", args[0], err, args[0])
+		return 2
+	default:
+		fmt.Fprintf(stderr, "hig %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// usageError marks an error in the command line rather than in the run.
+type usageError struct{ error }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+
+// newFlags returns a flag set that reports errors to the caller instead of
+// printing and exiting. Its help, printed to stdout for -help only, starts
+// with the synopsis.
+func newFlags(name, synopsis string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {
+		fmt.Fprintf(stdout, "Usage: hig %s [flags]\n\n%s\n\nFlags:\n", name, synopsis)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parse parses args, printing the help for -help and turning other flag
+// errors into usage errors.
+func parse(fs *flag.FlagSet, args []string) error {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/higlab/hig/higlib/halfinv"
+	"github.com/higlab/hig/higlib/objective"
+	"github.com/higlab/hig/higlib/optim"
+	"github.com/higlab/hig/higlib/toy"
+)
+
+const stepSynopsis = `Builds the toy problem for a seed and λ, takes the first -batch training
+samples as the mini-batch, and prints one update of the chosen method from the
+initial parameters as JSON:
+  params           initial parameters, flat: per layer W (rows = outputs) then b
+  x, y_target      the mini-batch inputs and targets
+  loss             the batch loss ½‖P(f(x)) − ŷ‖² averaged over the batch
+  singular_values  of the stacked Jacobian ∂y/∂θ ((b·2) × 30), decreasing
+  update           Δθ, so that the next parameters are params + update`
+
+// stepOutput is the JSON printed by "hig step".
+type stepOutput struct {
+	Method         string      `json:"method"`
+	Seed           uint64      `json:"seed"`
+	Lambda         float64     `json:"lambda"`
+	Batch          int         `json:"batch"`
+	LearnRate      float64     `json:"lr"`
+	Kappa          float64     `json:"kappa,omitempty"`
+	Tau            float64     `json:"tau,omitempty"`
+	Mode           string      `json:"mode,omitempty"`
+	Params         []float64   `json:"params"`
+	X              []float64   `json:"x"`
+	YTarget        [][]float64 `json:"y_target"`
+	Loss           float64     `json:"loss"`
+	SingularValues []float64   `json:"singular_values"`
+	Update         []float64   `json:"update"`
+}
+
+func stepCmd(args []string, stdout, _ io.Writer) error {
+	fs := newFlags("step", stepSynopsis, stdout)
+	method := fs.String("method", "hig", "`method`: adam, gd, gn or hig")
+	seed := fs.Uint64("seed", 1, "`seed` of data and initial parameters")
+	lambda := fs.Float64("lambda", 0.01, "scale `λ` of the second output")
+	batch := fs.Int("batch", 4, "mini-batch `size` b (at most the 1024 training samples)")
+	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ relative to the largest singular value (gn, hig)")
+	kappa := fs.Float64("kappa", 0, "exponent `κ` in (0, 1] of the half-inverse; 0 means the method's own (hig ½, gn 1)")
+	lr := fs.Float64("lr", 0, "learning `rate`; 0 means the method's default (adam 0.001, gd 0.01, gn and hig 1)")
+	modeFlag := fs.String("mode", "truncate", "what becomes of small singular values (gn, hig): truncate or clamp")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *batch < 1 || *batch > 1024 {
+		return usagef("-batch %d must lie in 1…1024", *batch)
+	}
+	if !(*tau >= 0) || math.IsInf(*tau, 0) {
+		return usagef("-tau %v must be a finite number ≥ 0", *tau)
+	}
+	if !(*kappa >= 0 && *kappa <= 1) {
+		return usagef("-kappa %v must lie in [0, 1] (0 picks the method's own)", *kappa)
+	}
+	if !(*lr >= 0) || math.IsInf(*lr, 0) {
+		return usagef("-lr %v must be a finite number > 0 (or 0 for the default)", *lr)
+	}
+	mode, err := halfinv.ParseMode(*modeFlag)
+	if err != nil {
+		return usagef("-mode: %q is not truncate or clamp", *modeFlag)
+	}
+	m, err := toy.NewMethod(*method, *lr, *tau)
+	if err != nil {
+		return usagef("-method: %q is not adam, gd, gn or hig", *method)
+	}
+	if h, ok := m.(*optim.HalfInverse); ok {
+		if *kappa != 0 {
+			h.Kappa = *kappa
+		}
+		h.Mode = mode
+	} else if *kappa != 0 || *modeFlag != "truncate" {
+		return usagef("-kappa and -mode apply to gn and hig only")
+	}
+	setup, err := toy.NewSetup(toy.Config{Lambda: *lambda, Seed: *seed, Tau: *tau})
+	if err != nil {
+		return usagef("%v", err)
+	}
+
+	obj, P, b := setup.Obj, setup.Obj.Net.NumParams(), *batch
+	idx := make([]int, b)
+	for i := range idx {
+		idx[i] = i
+	}
+	out := objective.Batch{Grad: make([]float64, P), GradY: make([]float64, b*obj.Dim()), Jac: &mat.Dense{}}
+	obj.Eval(&out, obj.NewWorkspace(), setup.Params0, setup.Train, idx)
+	if err := m.Init(P); err != nil {
+		return err
+	}
+	delta := make([]float64, P)
+	if err := m.Step(delta, &optim.Local{Loss: out.Loss, Grad: out.Grad, GradY: out.GradY, Jac: out.Jac}); err != nil {
+		return err
+	}
+	var svd mat.SVD
+	if !svd.Factorize(out.Jac, mat.SVDNone) {
+		return fmt.Errorf("singular value decomposition of the stacked Jacobian failed")
+	}
+	res := stepOutput{
+		Method: *method, Seed: *seed, Lambda: *lambda, Batch: b,
+		Params: setup.Params0, Loss: out.Loss, SingularValues: svd.Values(nil), Update: delta,
+	}
+	switch m := m.(type) {
+	case *optim.HalfInverse:
+		res.LearnRate, res.Kappa, res.Tau, res.Mode = m.LearnRate, m.Kappa, m.Tau, m.Mode.String()
+	case *optim.Adam:
+		res.LearnRate = m.LearnRate
+	case *optim.GradientDescent:
+		res.LearnRate = m.LearnRate
+	}
+	for _, i := range idx {
+		res.X = append(res.X, setup.Train.X.At(i, 0))
+		res.YTarget = append(res.YTarget, append([]float64(nil), setup.Train.Y.RawRowView(i)...))
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}

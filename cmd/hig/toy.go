@@ -1,0 +1,202 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/higlab/hig/higlib/toy"
+)
+
+const toySynopsis = `Tunes each method's learning rate on a grid (one tuning seed), trains it on
+every evaluation seed with the same budget, and writes to the output folder:
+  toy_lambda<λ>.png, .svg   the chapter's three panels for the first seed
+  toy_summary.json          one record per (λ, method, seed)
+  toy_tuning.json           the learning-rate search runs
+  toy_results.md            the table of median final losses`
+
+func toyCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("toy", toySynopsis, stdout)
+	lambdas := fs.String("lambda", "1,0.01", "comma-separated `values` of λ")
+	methods := fs.String("methods", "adam,gn,hig", "comma-separated `methods`: adam, gn, hig, gd")
+	seeds := fs.String("seeds", "1,2,3,4,5", "comma-separated evaluation `seeds`")
+	tuneSeed := fs.Uint64("tune-seed", 1000, "`seed` of the learning-rate search runs")
+	budget := fs.Duration("budget", 3*time.Second, "wall-clock `time` per run (recording excluded); 0 to use -steps")
+	steps := fs.Int("steps", 0, "step `count` per run instead of a time budget (deterministic results)")
+	batch := fs.Int("batch", 256, "mini-batch `size` b")
+	ntrain := fs.Int("train", 1024, "training set `size`")
+	nvalid := fs.Int("valid", 256, "validation set `size`")
+	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ for GN and HIG, relative to the largest singular value")
+	lrs := fs.String("lr", "", "fixed learning `rates` that skip tuning, e.g. adam=0.01,hig=1")
+	out := fs.String("out", "figures", "output `folder`")
+	quiet := fs.Bool("quiet", false, "do not print progress")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+
+	st := toy.Study{Grid: map[string][]float64{}}
+	var err error
+	if st.Lambdas, err = floats("lambda", *lambdas); err != nil {
+		return err
+	}
+	for _, m := range strings.Split(*methods, ",") {
+		m = strings.TrimSpace(strings.ToLower(m))
+		if _, err := toy.NewMethod(m, 1, 0); err != nil {
+			return usagef("-methods: unknown method %q: use adam, gn, hig or gd", m)
+		}
+		st.Methods = append(st.Methods, m)
+	}
+	for _, s := range strings.Split(*seeds, ",") {
+		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return usagef("-seeds: %q is not a non-negative whole number", s)
+		}
+		st.Seeds = append(st.Seeds, v)
+	}
+	if *budget < 0 || *steps < 0 {
+		return usagef("-budget and -steps must not be negative")
+	}
+	if *steps > 0 {
+		st.Steps = *steps
+	} else if *budget > 0 {
+		st.Duration = *budget
+	} else {
+		return usagef("give a budget: -budget with a positive duration or -steps with a positive count")
+	}
+	if *batch < 1 || *ntrain < 1 || *nvalid < 1 {
+		return usagef("-batch, -train and -valid must be positive")
+	}
+	if *batch > *ntrain {
+		return usagef("-batch %d is larger than the training set (-train %d)", *batch, *ntrain)
+	}
+	if !(*tau >= 0) || math.IsInf(*tau, 0) {
+		return usagef("-tau %v must be a finite number ≥ 0", *tau)
+	}
+	if *lrs != "" {
+		for _, kv := range strings.Split(*lrs, ",") {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				return usagef("-lr: %q is not METHOD=RATE", kv)
+			}
+			k = strings.TrimSpace(strings.ToLower(k))
+			if _, err := toy.NewMethod(k, 1, 0); err != nil {
+				return usagef("-lr: unknown method %q", k)
+			}
+			r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || !(r > 0) || math.IsInf(r, 0) {
+				return usagef("-lr: rate %q for %s must be a number > 0", v, k)
+			}
+			st.Grid[k] = []float64{r}
+		}
+	}
+	st.TuneSeed, st.BatchSize, st.TrainSize, st.ValidSize = *tuneSeed, *batch, *ntrain, *nvalid
+	st.Tau = *tau
+	if st.Tau == 0 {
+		// τ = 0 on the command line means no truncation beyond exact zeros.
+		st.Tau = math.SmallestNonzeroFloat64
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+
+	total := 0
+	for _, m := range st.Methods {
+		g := st.Grid[m]
+		if len(g) == 0 {
+			g = toy.DefaultGrid[m]
+		}
+		if len(g) > 1 {
+			total += len(g)
+		}
+		total += len(st.Seeds)
+	}
+	total *= len(st.Lambdas)
+	start, done := time.Now(), 0
+	if !*quiet {
+		fmt.Fprintf(stderr, "hig toy: %d runs, budget %s each\n", total, budgetString(st.Steps, st.Duration))
+		st.Progress = func(line string) {
+			done++
+			fmt.Fprintf(stderr, "[%3d/%d %6s] %s\n", done, total, time.Since(start).Round(time.Second), line)
+		}
+	}
+	res, err := st.Run()
+	if err != nil {
+		return err
+	}
+	return writeToy(*out, &st, res, stdout)
+}
+
+func budgetString(steps int, d time.Duration) string {
+	if steps > 0 {
+		return fmt.Sprintf("%d steps", steps)
+	}
+	return d.String()
+}
+
+func floats(name, s string) ([]float64, error) {
+	var v []float64
+	for _, f := range strings.Split(s, ",") {
+		x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, usagef("-%s: %q is not a finite number", name, f)
+		}
+		if x == 0 {
+			return nil, usagef("-%s: λ = 0 removes the second output from the loss; use a non-zero value", name)
+		}
+		v = append(v, x)
+	}
+	return v, nil
+}
+
+// writeToy writes figures, the summary and the results table.
+func writeToy(dir string, st *toy.Study, res *toy.Outcome, stdout io.Writer) error {
+	var eval, tune []toy.Summary
+	for _, s := range res.Summaries {
+		if s.Tuning {
+			tune = append(tune, s)
+		} else {
+			eval = append(eval, s)
+		}
+	}
+	if err := writeJSON(filepath.Join(dir, "toy_summary.json"), eval); err != nil {
+		return err
+	}
+	if err := writeJSON(filepath.Join(dir, "toy_tuning.json"), tune); err != nil {
+		return err
+	}
+	for _, lambda := range st.Lambdas {
+		f := res.Figure(lambda, 0)
+		for _, format := range []string{"png", "svg"} {
+			b, err := f.Render(format)
+			if err != nil {
+				return err
+			}
+			name := filepath.Join(dir, fmt.Sprintf("toy_lambda%s.%s", strconv.FormatFloat(lambda, 'g', -1, 64), format))
+			if err := os.WriteFile(name, b, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, "wrote", name)
+		}
+	}
+	table := res.Table()
+	name := filepath.Join(dir, "toy_results.md")
+	if err := os.WriteFile(name, []byte(table), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n\n%s", name, table)
+	return nil
+}
+
+func writeJSON(name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(name, append(b, '\n'), 0o644)
+}
