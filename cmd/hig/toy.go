@@ -27,8 +27,9 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 	methods := fs.String("methods", "adam,gn,hig", "comma-separated `methods`: adam, gn, hig, gd")
 	seeds := fs.String("seeds", "1,2,3,4,5", "comma-separated evaluation `seeds`")
 	tuneSeed := fs.Uint64("tune-seed", 1000, "`seed` of the learning-rate search runs")
-	budget := fs.Duration("budget", 3*time.Second, "wall-clock `time` per run (recording excluded); 0 to use -steps")
-	steps := fs.Int("steps", 0, "step `count` per run instead of a time budget (deterministic results)")
+	steps := fs.Int("steps", 2000, "step `count` of Gauss-Newton and HIG runs")
+	foSteps := fs.Int("first-order-steps", 0, "step `count` of Adam and GD runs; 0 means "+strconv.Itoa(toy.FirstOrderRatio)+" × -steps (equal time per step cost)")
+	budget := fs.Duration("budget", 0, "wall-clock `time` per run for every method instead of step counts (results then depend on the machine and its load)")
 	batch := fs.Int("batch", 256, "mini-batch `size` b")
 	ntrain := fs.Int("train", 1024, "training set `size`")
 	nvalid := fs.Int("valid", 256, "validation set `size`")
@@ -59,15 +60,15 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		st.Seeds = append(st.Seeds, v)
 	}
-	if *budget < 0 || *steps < 0 {
-		return usagef("-budget and -steps must not be negative")
+	if *budget < 0 || *steps < 0 || *foSteps < 0 {
+		return usagef("-budget, -steps and -first-order-steps must not be negative")
 	}
-	if *steps > 0 {
-		st.Steps = *steps
-	} else if *budget > 0 {
+	if *budget > 0 {
 		st.Duration = *budget
+	} else if *steps > 0 {
+		st.Steps, st.FirstOrderSteps = *steps, *foSteps
 	} else {
-		return usagef("give a budget: -budget with a positive duration or -steps with a positive count")
+		return usagef("give a budget: -steps with a positive count or -budget with a positive duration")
 	}
 	if *batch < 1 || *ntrain < 1 || *nvalid < 1 {
 		return usagef("-batch, -train and -valid must be positive")
@@ -119,7 +120,7 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 	total *= len(st.Lambdas)
 	start, done := time.Now(), 0
 	if !*quiet {
-		fmt.Fprintf(stderr, "hig toy: %d runs, budget %s each\n", total, budgetString(st.Steps, st.Duration))
+		fmt.Fprintf(stderr, "hig toy: %d runs; budget per run: %s\n", total, budgetString(st.Config))
 		st.Progress = func(line string) {
 			done++
 			fmt.Fprintf(stderr, "[%3d/%d %6s] %s\n", done, total, time.Since(start).Round(time.Second), line)
@@ -132,11 +133,11 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 	return writeToy(*out, &st, res, stdout)
 }
 
-func budgetString(steps int, d time.Duration) string {
-	if steps > 0 {
-		return fmt.Sprintf("%d steps", steps)
+func budgetString(c toy.Config) string {
+	if c.Duration > 0 {
+		return c.Duration.String() + " of training time"
 	}
-	return d.String()
+	return fmt.Sprintf("%d steps for Gauss-Newton and HIG, %d for Adam and GD", c.StepsFor(toy.HIG), c.StepsFor(toy.Adam))
 }
 
 func floats(name, s string) ([]float64, error) {

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"sort"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -101,6 +102,8 @@ func (f *Figure) Plots() ([3]*plot.Plot, error) {
 	loss.Y.Scale = plot.LogScale{}
 	loss.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	loss.Legend.Top = true
+	loss.Legend.TextStyle.Font.Size = vg.Points(9)
+	traj.Legend.TextStyle.Font.Size = vg.Points(9)
 
 	for i, s := range f.Series {
 		col := s.Color
@@ -160,9 +163,40 @@ func (f *Figure) Plots() ([3]*plot.Plot, error) {
 			return out, err
 		}
 	}
-	traj.Legend.Top = true
+	traj.Legend.Left = true
+	traj.Legend.YOffs = vg.Points(4)
+	f.zoom(traj, start)
 	out[0], out[1], out[2] = loss, sat, traj
 	return out, nil
+}
+
+// zoom sets the trajectory panel's limits to where most of the paths are:
+// the 2nd to 98th percentile of all path points in each coordinate, widened
+// to include the start and the target, plus a margin. A single wild jump
+// then leaves the panel (lines are clipped) instead of shrinking the rest.
+func (f *Figure) zoom(p *plot.Plot, start []float64) {
+	var xs, ys []float64
+	for _, s := range f.Series {
+		for _, r := range s.Records {
+			if !math.IsNaN(r.Y[0]) && !math.IsNaN(r.Y[1]) {
+				xs, ys = append(xs, r.Y[0]), append(ys, r.Y[1])
+			}
+		}
+	}
+	lim := func(v []float64, k int) (lo, hi float64) {
+		sort.Float64s(v)
+		lo, hi = v[len(v)*2/100], v[len(v)*98/100]
+		lo, hi = min(lo, start[k]), max(hi, start[k])
+		if f.Target != nil {
+			lo, hi = min(lo, f.Target[k]), max(hi, f.Target[k])
+		}
+		pad := 0.08*(hi-lo) + 1e-9
+		return lo - pad, hi + pad
+	}
+	if len(xs) > 0 {
+		p.X.Min, p.X.Max = lim(xs, 0)
+		p.Y.Min, p.Y.Max = lim(ys, 1)
+	}
 }
 
 func addDot(p *plot.Plot, label string, y []float64, c color.Color) error {

@@ -70,3 +70,36 @@ func (s Scale) check(ndst, nz int) {
 		panic(fmt.Sprintf("physics: Scale of dimension %d got lengths %d and %d", len(s), ndst, nz))
 	}
 }
+
+// Linear is the map P(z) = A z for a fixed out × in matrix A, stored
+// row-major in Data. It stands in for a linearised simulator, e.g. in
+// benchmarks of the shapes of the paper's oscillator experiment.
+type Linear struct {
+	Rows, Cols int
+	Data       []float64
+}
+
+// Dims returns Cols and Rows.
+func (l *Linear) Dims() (in, out int) { return l.Cols, l.Rows }
+
+// Eval writes A z into dst.
+func (l *Linear) Eval(dst, z []float64) {
+	if len(dst) != l.Rows || len(z) != l.Cols || len(l.Data) != l.Rows*l.Cols {
+		panic(fmt.Sprintf("physics: Linear %d×%d got lengths %d and %d", l.Rows, l.Cols, len(dst), len(z)))
+	}
+	for i := range dst {
+		var s float64
+		for j, a := range l.Data[i*l.Cols : (i+1)*l.Cols] {
+			s += a * z[j]
+		}
+		dst[i] = s
+	}
+}
+
+// Jacobian copies A into dst.
+func (l *Linear) Jacobian(dst, z []float64) {
+	if len(dst) != len(l.Data) || len(z) != l.Cols {
+		panic(fmt.Sprintf("physics: Linear %d×%d Jacobian got lengths %d and %d", l.Rows, l.Cols, len(dst), len(z)))
+	}
+	copy(dst, l.Data)
+}

@@ -124,7 +124,7 @@ func (s *Study) Validate() error {
 			return err
 		}
 	}
-	if s.Steps < 0 || s.Duration < 0 {
+	if s.Steps < 0 || s.FirstOrderSteps < 0 || s.Duration < 0 {
 		return fmt.Errorf("toy: the budget must not be negative")
 	}
 	if s.Tau < 0 {
@@ -136,11 +136,11 @@ func (s *Study) Validate() error {
 	return nil
 }
 
-func (s *Study) budget() string {
+func (s *Study) budget(method string) string {
 	if s.Duration > 0 {
 		return "wall-clock " + s.Duration.String()
 	}
-	return fmt.Sprintf("%d steps", s.Steps)
+	return fmt.Sprintf("%d steps", s.StepsFor(method))
 }
 
 // Run tunes and runs the study.
@@ -213,7 +213,7 @@ func (s *Study) one(lambda float64, method string, lr float64, seed uint64, tuni
 		Lambda: lambda, Method: method, Seed: seed, FinalLoss: f.Loss, Diverged: run.Err != nil,
 		Steps: run.Result.Steps, WallSeconds: run.Result.Seconds, ActMean: f.ActMean, ActStd: f.ActStd,
 		LearnRate: lr, BatchSize: setup.BatchSize, TrainSize: setup.TrainSize, ValidSize: setup.ValidSize,
-		Budget: s.budget(), Tuning: tuning,
+		Budget: s.budget(method), Tuning: tuning,
 	}
 	if method == GaussNewton || method == HIG {
 		sum.Tau = setup.Tau

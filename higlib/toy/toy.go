@@ -113,10 +113,15 @@ type Config struct {
 	TrainSize, ValidSize int
 	// BatchSize is b; zero means 256, so the stacked Jacobian is 512 × 30.
 	BatchSize int
-	// Steps and Duration are the budget (see train.Settings); both zero
-	// means 2000 steps.
-	Steps    int
-	Duration time.Duration
+	// Steps is the step budget of the methods that use the stacked
+	// Jacobian (Gauss-Newton and HIG). FirstOrderSteps is the step budget of
+	// Adam and gradient descent; zero means FirstOrderRatio × Steps, so that
+	// every method gets about the same computing time while the results stay
+	// deterministic. Duration, if set, replaces both by a wall-clock budget
+	// (see train.Settings). All zero means Steps = 2000.
+	Steps           int
+	FirstOrderSteps int
+	Duration        time.Duration
 	// RecordEvery and RecordInterval as in train.Settings.
 	RecordEvery    int
 	RecordInterval time.Duration
@@ -144,6 +149,27 @@ func (c *Config) defaults() {
 	if c.Steps == 0 && c.Duration == 0 {
 		c.Steps = 2000
 	}
+	if c.FirstOrderSteps == 0 && c.Duration == 0 {
+		c.FirstOrderSteps = FirstOrderRatio * c.Steps
+	}
+}
+
+// FirstOrderRatio is how many Adam steps cost as much time as one HIG step
+// on the toy at the default batch size: BenchmarkToyStep measures about
+// RATIO_NOTE on 2 cores.
+const FirstOrderRatio = 10
+
+// StepsFor returns the step budget of a method under c (zero under a
+// wall-clock budget).
+func (c Config) StepsFor(method string) int {
+	c.defaults()
+	if c.Duration > 0 {
+		return 0
+	}
+	if m, err := NewMethod(method, 1, 0); err == nil && !m.NeedsJacobian() {
+		return c.FirstOrderSteps
+	}
+	return c.Steps
 }
 
 // Setup is a toy problem ready to train: objective, data and initial
@@ -196,7 +222,7 @@ func (s *Setup) Run(method string, lr float64, rec train.Recorder) (*Run, error)
 	}
 	r := &Run{Method: method, LearnRate: lr}
 	settings := train.Settings{
-		Steps: s.Steps, Duration: s.Duration, BatchSize: s.BatchSize,
+		Steps: s.StepsFor(method), Duration: s.Duration, BatchSize: s.BatchSize,
 		RecordEvery: s.RecordEvery, RecordInterval: s.RecordInterval,
 		Seed: s.Seed,
 	}
