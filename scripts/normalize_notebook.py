@@ -8,8 +8,10 @@ It uses only the standard library (run it with /usr/bin/python3 or any Python 3)
     otherwise invent random ids on each run);
   * removes volatile cell metadata: "execution" (timestamps, when record_timing is on)
     and "ExecuteTime" (the jupyterlab-execute-time extension);
-  * writes the JSON the way nbformat does (indent 1, sorted keys, UTF-8, final newline),
-    and only rewrites a file whose bytes change.
+  * splits multi-line strings into lists of lines and writes the JSON the way nbformat's
+    writer does (indent 1, sorted keys, UTF-8, final newline), so a notebook written by
+    this script and one written by Jupyter are the same bytes;
+  * only rewrites a file whose bytes change.
 
 Make runs it before and after `jupyter nbconvert --execute --inplace` (see `make notebooks`).
 """
@@ -18,6 +20,20 @@ import json
 import sys
 
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime")
+
+# Non-"text/*" MIME types whose string data nbformat splits into lines.
+SPLIT_MIMES = ("application/javascript", "image/svg+xml")
+
+
+def split_lines(value):
+    """Returns value as nbformat stores multi-line strings: a list of lines."""
+    return value.splitlines(True) if isinstance(value, str) else value
+
+
+def split_mimebundle(data):
+    for key, value in data.items():
+        if key.startswith("text/") or key in SPLIT_MIMES:
+            data[key] = split_lines(value)
 
 
 def normalize(nb):
@@ -32,6 +48,15 @@ def normalize(nb):
         metadata = cell.get("metadata", {})
         for key in VOLATILE_CELL_METADATA:
             metadata.pop(key, None)
+        if "source" in cell:
+            cell["source"] = split_lines(cell["source"])
+        for attachment in cell.get("attachments", {}).values():
+            split_mimebundle(attachment)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") in ("execute_result", "display_data"):
+                split_mimebundle(output.get("data", {}))
+            elif "text" in output:
+                output["text"] = split_lines(output["text"])
     # Cell ids need nbformat 4.5.
     if nb.get("nbformat") == 4 and nb.get("nbformat_minor", 0) < 5:
         nb["nbformat_minor"] = 5
