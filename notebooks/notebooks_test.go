@@ -3,6 +3,7 @@ package notebooks_test
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,7 @@ func TestNotebooks(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip("no notebooks")
 	}
+	consultInputs(t)
 	before := dirNames(t, ".")
 
 	tmp := t.TempDir()
@@ -125,6 +127,38 @@ func TestNotebooks(t *testing.T) {
 				"remove them, and gitignore or avoid whatever wrote them", added)
 		}
 	})
+}
+
+// consultInputs opens every file the notebooks may depend on: the module's Go
+// files, go.mod, go.sum and the notebooks. go test caches a passing result
+// until a file the test opened changes, and the notebooks are run by other
+// processes, so without this a change to the library would not re-run them.
+func consultInputs(t *testing.T) {
+	t.Helper()
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != ".." && (strings.HasPrefix(name, ".") || name == "bin" || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch filepath.Ext(name) {
+		case ".go", ".ipynb", ".mod", ".sum":
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			return f.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // run runs cmd in dir and fails the test, with its output, if it fails.
