@@ -1,0 +1,73 @@
+# Makefile for github.com/higlab/hig: the Go library, its tests and the GoNB notebooks.
+# Run `make` (or `make help`) for the list of targets.
+
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+GO        ?= go
+# Binaries built from the versions pinned in go.mod (`tool` entries): gonb, goimports.
+BIN       := $(CURDIR)/bin
+# Python with nbformat (Debian's). `python3` on PATH may be another interpreter.
+PYTHON    ?= /usr/bin/python3
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+# Where `make kernel` installs the GoNB kernelspec. Empty means Jupyter's default,
+# i.e. $$JUPYTER_DATA_DIR if set, else ~/.local/share/jupyter. Example of a throwaway
+# install: make kernel KERNEL_DATA_DIR=/tmp/jupyter-data
+KERNEL_DATA_DIR ?=
+NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False
+# goimports must be on the kernel's PATH.
+KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
+
+.PHONY: help kernel lab notebooks test figures bench clean
+
+help: ## List the targets.
+	@echo "Targets:"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "Variables: KERNEL_DATA_DIR (kernelspec location), GO, PYTHON."
+	@echo "HIG_SKIP_NOTEBOOKS=1 makes 'go test' skip the notebook run (no Jupyter installed)."
+
+$(BIN)/gonb: go.mod go.sum
+	$(GO) build -o $@ github.com/janpfeifer/gonb
+
+$(BIN)/goimports: go.mod go.sum
+	$(GO) build -o $@ golang.org/x/tools/cmd/goimports
+
+kernel: $(BIN)/gonb $(BIN)/goimports ## Build gonb+goimports into ./bin and install the GoNB kernelspec.
+	$(KERNEL_ENV) $(BIN)/gonb --install --force_deps
+
+lab: ## Start JupyterLab (or classic Jupyter Notebook) on notebooks/.
+	@if command -v jupyter-lab >/dev/null; then app=jupyter-lab; \
+	elif command -v jupyter-notebook >/dev/null; then app=jupyter-notebook; \
+	else \
+		echo "Neither jupyter-lab nor jupyter-notebook is installed. Either:"; \
+		echo "  - install classic Jupyter Notebook from Debian:"; \
+		echo "      sudo apt-get install --no-install-recommends jupyter-notebook python3-ipykernel"; \
+		echo "  - install JupyterLab with pip:  pip install jupyterlab"; \
+		echo "  - or use the Docker image (JupyterLab + kernel):"; \
+		echo "      docker build -f docker/Dockerfile -t hig-notebooks ."; \
+		echo "      docker run -p 8888:8888 hig-notebooks"; \
+		exit 1; \
+	fi; \
+	$(MAKE) --no-print-directory kernel && \
+	cd notebooks && echo "Starting $$app in notebooks/" && $(KERNEL_ENV) exec $$app
+
+notebooks: kernel ## Execute every notebooks/*.ipynb in place, saving outputs (no timestamps).
+	$(PYTHON) scripts/normalize_notebook.py $(NOTEBOOKS)
+	$(KERNEL_ENV) jupyter nbconvert --to notebook --execute --inplace $(NBEXEC) $(NOTEBOOKS)
+	$(PYTHON) scripts/normalize_notebook.py $(NOTEBOOKS)
+
+test: ## go vet, then go test ./... (includes executing and checking the notebooks).
+	$(GO) vet ./...
+	$(GO) test -timeout=30m ./...
+
+# ---- figures: placeholder, owned by the library/CLI work (cmd/hig does not exist yet) ----
+figures: ## Regenerate figures/*.png (placeholder: go run ./cmd/hig toy).
+	$(GO) run ./cmd/hig toy
+# ---- end of figures ----
+
+bench: ## Run the library benchmarks (placeholder).
+	$(GO) test -run '^$$' -bench . -benchmem ./higlib/...
+
+clean: ## Remove ./bin.
+	rm -rf $(BIN)
