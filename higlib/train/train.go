@@ -107,8 +107,11 @@ type Result struct {
 	Seconds float64
 }
 
-// ErrDiverged is returned when an update would make a parameter NaN or Inf.
-// The parameters are left at their last finite values.
+// ErrDiverged is returned when an update would make a parameter NaN or Inf,
+// or when the mini-batch gradient overflows at finite parameters (the data
+// and initial parameters having been checked, that can only come from the
+// iterates growing without bound). The parameters are left at their last
+// finite values.
 var ErrDiverged = errors.New("train: update is not finite; parameters kept at their last finite values")
 
 // Train minimises obj on the training data with m, starting from a copy of
@@ -176,6 +179,10 @@ func Train(obj *objective.Objective, m optim.Method, params0 []float64, trainSet
 
 		start := time.Now()
 		obj.Eval(&batch, r.ws, params, trainSet, idx)
+		if !finite(batch.Grad) {
+			elapsed += time.Since(start)
+			return r.result(params, cur, step, elapsed), fmt.Errorf("train: step %d: mini-batch gradient overflowed: %w", step+1, ErrDiverged)
+		}
 		loc.Loss = batch.Loss
 		if err := m.Step(delta, &loc); err != nil {
 			return r.result(params, cur, step, elapsed), fmt.Errorf("train: step %d: %w", step+1, err)
