@@ -1,6 +1,10 @@
 package halfinv
 
 import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack"
+	lapackgo "gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -8,19 +12,41 @@ import (
 // workspaces between calls so that repeated products of the same shape do
 // not allocate. The zero value is ready to use. A Solver is not safe for
 // concurrent use.
+//
+// Solver never forms the m×k or k×n singular vector matrices of J. It first
+// compresses J to a k×k triangular factor with an orthogonal transformation,
+// J = Q·R when m ≥ n (Householder QR) and J = L·Q when m < n (Householder
+// LQ), then reduces that factor to bidiagonal form, K = Q_B·B·P_Bᵀ, and
+// diagonalises B with implicit-shift QR iterations, B = U_B·Σ·V_Bᵀ. This is
+// the R-bidiagonalisation route of Golub & Van Loan, Matrix Computations,
+// 4th ed., Sec. 8.6.3 (Chan's method), which LAPACK's dgesvd also takes. Only
+// the right singular vectors of the small k×k factor are accumulated
+// explicitly; the left ones are applied to the vector g on the fly, so that
+// Uᵀ·g costs one pass of the Householder reflectors and the rotations of the
+// bidiagonal QR iterations.
 type Solver struct {
-	svd  mat.SVD
-	u, v mat.Dense
-	s    []float64
-	utg  []float64
+	m, n int // shape the workspace queries were made for
+
+	a    []float64 // copy of J, overwritten by its QR or LQ factorisation
+	tau  []float64 // scalar factors of the QR or LQ reflectors
+	k    []float64 // k×k triangular factor, then its bidiagonalisation, then V_kᵀ
+	d, e []float64 // diagonal and off-diagonal of the bidiagonal B
+	tauQ []float64 // scalar factors of Q_B
+	tauP []float64 // scalar factors of P_B
+	c    []float64 // Qᵀ·g (tall) or g (wide), then U_kᵀ·… and the filtered coefficients
+	y    []float64 // V_k·diag(φ)·U_kᵀ·c, then Qᵀ·[y; 0] for wide J
+	s    []float64 // singular values returned to the caller
+	work []float64
 }
+
+var impl lapackgo.Implementation
 
 // Solve writes V·diag(φ(σ))·Uᵀ·g into dst, where J = U Σ Vᵀ is m×n, len(g) = m
 // and len(dst) = n; φ is Params.Factor. It returns the singular values of J in
 // decreasing order, in a slice owned by the Solver that the next call
 // overwrites. Solve panics if the lengths do not match J and returns an error,
 // leaving dst unchanged, when J or g is not finite or the decomposition fails.
-// A zero J gives a zero dst.
+// A zero J gives a zero dst. J is not modified.
 func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]float64, error) {
 	m, n := j.Dims()
 	checkDims(dst, m, n, g)
@@ -30,22 +56,122 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	if !finiteMatrix(j) || !finite(g) {
 		return nil, ErrNotFinite
 	}
-	if !s.svd.Factorize(j, mat.SVDThin) {
+	s.reserve(m, n)
+	k := min(m, n)
+
+	// Copy J into the Solver's own storage, densely packed with stride n.
+	raw := j.RawMatrix()
+	a := s.a[:m*n]
+	for i := range m {
+		copy(a[i*n:(i+1)*n], raw.Data[i*raw.Stride:i*raw.Stride+n])
+	}
+	kk := s.k[:k*k]
+	c := s.c[:k]
+	work := s.work
+	if m >= n {
+		// J = Q·R; Uᵀ·g = U_Rᵀ·(Qᵀ·g)[:n] and V = V_R.
+		impl.Dgeqrf(m, n, a, n, s.tau, work, len(work))
+		y := s.y[:m]
+		copy(y, g)
+		impl.Dormqr(blas.Left, blas.Trans, m, 1, n, a, n, s.tau, y, 1, work, len(work))
+		copy(c, y[:n])
+		for i := range n {
+			row := kk[i*n : (i+1)*n]
+			clear(row[:i])
+			copy(row[i:], a[i*n+i:i*n+n])
+		}
+	} else {
+		// J = L·Q with Q the first m rows of an n×n orthogonal matrix;
+		// Uᵀ·g = U_Lᵀ·g and V = Qᵀ·V_L.
+		impl.Dgelqf(m, n, a, n, s.tau, work, len(work))
+		copy(c, g)
+		for i := range m {
+			row := kk[i*m : (i+1)*m]
+			copy(row[:i+1], a[i*n:i*n+i+1])
+			clear(row[i+1:])
+		}
+	}
+	if !s.smallSolve(k, p) {
 		return nil, ErrSVD
 	}
-	k := min(m, n)
-	s.s = grow(s.s, k)
-	s.svd.Values(s.s)
-	s.svd.UTo(&s.u)
-	s.svd.VTo(&s.v)
-	s.utg = grow(s.utg, k)
-	utg := mat.NewVecDense(k, s.utg)
-	utg.MulVec(s.u.T(), mat.NewVecDense(m, g))
-	for i := range k {
-		s.utg[i] *= p.Factor(s.s[i], s.s[0])
+	// s.y[:k] now holds V_K·diag(φ)·U_Kᵀ·c.
+	if m < n {
+		y := s.y[:n]
+		clear(y[m:])
+		impl.Dormlq(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, y, 1, work, len(work))
 	}
-	mat.NewVecDense(n, dst).MulVec(&s.v, utg)
-	return s.s, nil
+	copy(dst, s.y[:n])
+	return s.s[:k], nil
+}
+
+// smallSolve computes the SVD K = U_K·Σ·V_Kᵀ of the k×k matrix in s.k, stores
+// Σ in s.s and V_K·diag(φ(σ))·U_Kᵀ·c in s.y[:k], where c is s.c[:k].
+func (s *Solver) smallSolve(k int, p Params) bool {
+	kk := s.k[:k*k]
+	c := s.c[:k]
+	d, e := s.d[:k], s.e[:max(k-1, 0)]
+	work := s.work
+	// K = Q_B·B·P_Bᵀ with B upper bidiagonal.
+	impl.Dgebrd(k, k, kk, k, d, e, s.tauQ, s.tauP, work, len(work))
+	// c ← Q_Bᵀ·c.
+	impl.Dormbr(lapack.ApplyQ, blas.Left, blas.Trans, k, 1, k, kk, k, s.tauQ, c, 1, work, len(work))
+	// kk ← P_Bᵀ, explicitly.
+	impl.Dorgbr(lapack.GeneratePT, k, k, k, kk, k, s.tauP, work, len(work))
+	// B = U_B·Σ·V_Bᵀ; kk ← V_Bᵀ·P_Bᵀ = V_Kᵀ and c ← U_Bᵀ·Q_Bᵀ·c = U_Kᵀ·c.
+	if !impl.Dbdsqr(blas.Upper, k, k, 0, 1, d, e, kk, k, nil, 1, c, 1, work) {
+		return false
+	}
+	sv := s.s[:k]
+	copy(sv, d)
+	for i := range c {
+		c[i] *= p.Factor(sv[i], sv[0])
+	}
+	y := s.y[:k]
+	blas64.Implementation().Dgemv(blas.Trans, k, k, 1, kk, k, c, 1, 0, y, 1)
+	return true
+}
+
+// reserve sizes the workspaces for an m×n J, querying the optimal LAPACK
+// workspace lengths only when the shape changes and reallocating only when a
+// buffer is too small.
+func (s *Solver) reserve(m, n int) {
+	if m == s.m && n == s.n && s.work != nil {
+		return
+	}
+	k := min(m, n)
+	s.a = grow(s.a, m*n)
+	s.tau = grow(s.tau, k)
+	s.k = grow(s.k, k*k)
+	s.d = grow(s.d, k)
+	s.e = grow(s.e, max(k-1, 0))
+	s.tauQ = grow(s.tauQ, k)
+	s.tauP = grow(s.tauP, k)
+	s.c = grow(s.c, k)
+	s.y = grow(s.y, max(m, n))
+	s.s = grow(s.s, k)
+
+	var q [1]float64
+	lw := max(1, 4*(k-1), m, n)
+	query := func(f func(work []float64)) {
+		f(q[:])
+		lw = max(lw, int(q[0]))
+	}
+	if m >= n {
+		query(func(w []float64) { impl.Dgeqrf(m, n, s.a, n, s.tau, w, -1) })
+		query(func(w []float64) { impl.Dormqr(blas.Left, blas.Trans, m, 1, n, s.a, n, s.tau, s.y, 1, w, -1) })
+	} else {
+		query(func(w []float64) { impl.Dgelqf(m, n, s.a, n, s.tau, w, -1) })
+		query(func(w []float64) { impl.Dormlq(blas.Left, blas.Trans, n, 1, m, s.a, n, s.tau, s.y, 1, w, -1) })
+	}
+	if k > 0 {
+		query(func(w []float64) { impl.Dgebrd(k, k, s.k, k, s.d, s.e, s.tauQ, s.tauP, w, -1) })
+		query(func(w []float64) {
+			impl.Dormbr(lapack.ApplyQ, blas.Left, blas.Trans, k, 1, k, s.k, k, s.tauQ, s.c, 1, w, -1)
+		})
+		query(func(w []float64) { impl.Dorgbr(lapack.GeneratePT, k, k, k, s.k, k, s.tauP, w, -1) })
+	}
+	s.work = grow(s.work, lw)
+	s.m, s.n = m, n
 }
 
 func grow(x []float64, n int) []float64 {
