@@ -26,6 +26,12 @@ import (
 // explicitly; the left ones are applied to the vector g on the fly, so that
 // Uᵀ·g costs one pass of the Householder reflectors and the rotations of the
 // bidiagonal QR iterations.
+//
+// In steady state Solve itself allocates nothing. When the factorisations
+// are large enough for gonum's BLAS to run Dgemm concurrently (blocked
+// Householder updates with more than a few 64×64 tiles, e.g. a 512×2956 J),
+// that Dgemm and the goroutines that split the bidiagonal QR allocate a
+// little bookkeeping memory per call.
 type Solver struct {
 	m, n int // shape the workspace queries were made for
 
