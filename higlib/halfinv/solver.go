@@ -1,6 +1,12 @@
 package halfinv
 
 import (
+	"runtime"
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	lapackgo "gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -8,19 +14,50 @@ import (
 // workspaces between calls so that repeated products of the same shape do
 // not allocate. The zero value is ready to use. A Solver is not safe for
 // concurrent use.
+//
+// Solver never forms the m×k or k×n singular vector matrices of J. It first
+// compresses J to a k×k triangular factor with an orthogonal transformation,
+// J = Q·R when m ≥ n (Householder QR) and J = L·Q when m < n (Householder
+// LQ), then reduces that factor to bidiagonal form, K = Q_B·B·P_Bᵀ, and
+// diagonalises B with implicit-shift QR iterations, B = U_B·Σ·V_Bᵀ. This is
+// the R-bidiagonalisation route of Golub & Van Loan, Matrix Computations,
+// 4th ed., Sec. 8.6.3 (Chan's method), which LAPACK's dgesvd also takes. Only
+// the right singular vectors of the small k×k factor are accumulated
+// explicitly; the left ones are applied to the vector g on the fly, so that
+// Uᵀ·g costs one pass of the Householder reflectors and the rotations of the
+// bidiagonal QR iterations.
+//
+// In steady state Solve itself allocates nothing. When the factorisations
+// are large enough for gonum's BLAS to run Dgemm concurrently (blocked
+// Householder updates with more than a few 64×64 tiles, e.g. a 512×2956 J),
+// that Dgemm and the goroutines that split the bidiagonal QR allocate a
+// little bookkeeping memory per call.
 type Solver struct {
-	svd  mat.SVD
-	u, v mat.Dense
-	s    []float64
-	utg  []float64
+	m, n int // shape the workspace queries were made for
+
+	a    []float64 // copy of J, overwritten by its QR or LQ factorisation
+	tau  []float64 // scalar factors of the QR or LQ reflectors
+	k    []float64 // k×k triangular factor, then its bidiagonalisation, then V_kᵀ
+	d, e []float64 // diagonal and off-diagonal of the bidiagonal B
+	tauQ []float64 // scalar factors of Q_B
+	tauP []float64 // scalar factors of P_B
+	vt   []float64 // V_Bᵀ, the right singular vectors of B
+	c    []float64 // Qᵀ·g (tall) or g (wide), then U_kᵀ·… and the filtered coefficients
+	y    []float64 // V_k·diag(φ)·U_kᵀ·c, then Qᵀ·[y; 0] for wide J
+	s    []float64 // singular values returned to the caller
+	work []float64
+
+	parts []bdsqrPart // state of the extra parallel Dbdsqr runs
 }
+
+var impl lapackgo.Implementation
 
 // Solve writes V·diag(φ(σ))·Uᵀ·g into dst, where J = U Σ Vᵀ is m×n, len(g) = m
 // and len(dst) = n; φ is Params.Factor. It returns the singular values of J in
 // decreasing order, in a slice owned by the Solver that the next call
 // overwrites. Solve panics if the lengths do not match J and returns an error,
 // leaving dst unchanged, when J or g is not finite or the decomposition fails.
-// A zero J gives a zero dst.
+// A zero J gives a zero dst. J is not modified.
 func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]float64, error) {
 	m, n := j.Dims()
 	checkDims(dst, m, n, g)
@@ -30,22 +67,192 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	if !finiteMatrix(j) || !finite(g) {
 		return nil, ErrNotFinite
 	}
-	if !s.svd.Factorize(j, mat.SVDThin) {
+	s.reserve(m, n)
+	k := min(m, n)
+
+	// Copy J into the Solver's own storage, densely packed with stride n.
+	raw := j.RawMatrix()
+	a := s.a[:m*n]
+	for i := range m {
+		copy(a[i*n:(i+1)*n], raw.Data[i*raw.Stride:i*raw.Stride+n])
+	}
+	kk := s.k[:k*k]
+	c := s.c[:k]
+	work := s.work
+	if m >= n {
+		// J = Q·R; Uᵀ·g = U_Rᵀ·(Qᵀ·g)[:n] and V = V_R.
+		impl.Dgeqrf(m, n, a, n, s.tau, work, len(work))
+		y := s.y[:m]
+		copy(y, g)
+		impl.Dormqr(blas.Left, blas.Trans, m, 1, n, a, n, s.tau, y, 1, work, len(work))
+		copy(c, y[:n])
+		for i := range n {
+			row := kk[i*n : (i+1)*n]
+			clear(row[:i])
+			copy(row[i:], a[i*n+i:i*n+n])
+		}
+	} else {
+		// J = L·Q with Q the first m rows of an n×n orthogonal matrix;
+		// Uᵀ·g = U_Lᵀ·g and V = Qᵀ·V_L.
+		impl.Dgelqf(m, n, a, n, s.tau, work, len(work))
+		copy(c, g)
+		for i := range m {
+			row := kk[i*m : (i+1)*m]
+			copy(row[:i+1], a[i*n:i*n+i+1])
+			clear(row[i+1:])
+		}
+	}
+	if !s.smallSolve(k, p) {
 		return nil, ErrSVD
 	}
-	k := min(m, n)
-	s.s = grow(s.s, k)
-	s.svd.Values(s.s)
-	s.svd.UTo(&s.u)
-	s.svd.VTo(&s.v)
-	s.utg = grow(s.utg, k)
-	utg := mat.NewVecDense(k, s.utg)
-	utg.MulVec(s.u.T(), mat.NewVecDense(m, g))
-	for i := range k {
-		s.utg[i] *= p.Factor(s.s[i], s.s[0])
+	// s.y[:k] now holds V_K·diag(φ)·U_Kᵀ·c.
+	if m < n {
+		y := s.y[:n]
+		clear(y[m:])
+		impl.Dormlq(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, y, 1, work, len(work))
 	}
-	mat.NewVecDense(n, dst).MulVec(&s.v, utg)
-	return s.s, nil
+	copy(dst, s.y[:n])
+	return s.s[:k], nil
+}
+
+// smallSolve computes the SVD K = U_K·Σ·V_Kᵀ of the k×k matrix in s.k, stores
+// Σ in s.s and V_K·diag(φ(σ))·U_Kᵀ·c in s.y[:k], where c is s.c[:k].
+func (s *Solver) smallSolve(k int, p Params) bool {
+	kk := s.k[:k*k]
+	c := s.c[:k]
+	d, e := s.d[:k], s.e[:max(k-1, 0)]
+	work := s.work
+	// K = Q_B·B·P_Bᵀ with B upper bidiagonal; Q_B and P_B stay as reflectors.
+	impl.Dgebrd(k, k, kk, k, d, e, s.tauQ, s.tauP, work, len(work))
+	// c ← Q_Bᵀ·c. Dormbr would do the same but builds an option string,
+	// which allocates.
+	impl.Dormqr(blas.Left, blas.Trans, k, 1, k, kk, k, s.tauQ, c, 1, work, len(work))
+	// B = U_B·Σ·V_Bᵀ; vt ← V_Bᵀ and c ← U_Bᵀ·Q_Bᵀ·c = U_Kᵀ·c.
+	vt := s.vt[:k*k]
+	clear(vt)
+	for i := range k {
+		vt[i*k+i] = 1
+	}
+	if !s.bdsqr(k, d, e, vt, c) {
+		return false
+	}
+	sv := s.s[:k]
+	copy(sv, d)
+	for i := range c {
+		c[i] *= p.Factor(sv[i], sv[0])
+	}
+	// y ← V_B·diag(φ)·U_Kᵀ·c, then y ← P_B·y = V_K·diag(φ)·U_Kᵀ·c.
+	y := s.y[:k]
+	blas64.Implementation().Dgemv(blas.Trans, k, k, 1, vt, k, c, 1, 0, y, 1)
+	if k > 1 {
+		// P_B = G_0·…·G_{k-2} with G_i stored in row i right of the
+		// superdiagonal, as Dormbr(ApplyP) passes it to Dormlq.
+		impl.Dormlq(blas.Left, blas.Trans, k-1, 1, k-1, kk[1:], k, s.tauP, y[1:], 1, work, len(work))
+	}
+	return true
+}
+
+// minBdsqrCols is the narrowest column block of V_Bᵀ worth a goroutine.
+const minBdsqrCols = 64
+
+// bdsqr diagonalises the upper bidiagonal (d, e) with implicit-shift QR,
+// accumulating the right rotations into the k×k vt and the left ones into c.
+// The rotations depend only on d and e, so the columns of vt are split into
+// blocks that independent Dbdsqr runs on copies of (d, e) update in parallel;
+// every run performs the same floating-point operations on d and e, so all
+// of them end with the same singular values, bit for bit.
+func (s *Solver) bdsqr(k int, d, e, vt, c []float64) bool {
+	parts := min(runtime.GOMAXPROCS(0), k/minBdsqrCols)
+	if parts <= 1 {
+		return impl.Dbdsqr(blas.Upper, k, k, 0, 1, d, e, vt, k, nil, 1, c, 1, s.work)
+	}
+	width := (k + parts - 1) / parts
+	s.parts = growParts(s.parts, parts-1)
+	var wg sync.WaitGroup
+	for i := range s.parts {
+		pt := &s.parts[i]
+		pt.d = grow(pt.d, k)
+		pt.e = grow(pt.e, k-1)
+		pt.work = grow(pt.work, 4*(k-1))
+		copy(pt.d, d)
+		copy(pt.e, e)
+		c0 := (i + 1) * width
+		c1 := min(k, c0+width)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pt.ok = impl.Dbdsqr(blas.Upper, k, c1-c0, 0, 0, pt.d, pt.e, vt[c0:], k, nil, 1, nil, 1, pt.work)
+		}()
+	}
+	ok := impl.Dbdsqr(blas.Upper, k, width, 0, 1, d, e, vt, k, nil, 1, c, 1, s.work)
+	wg.Wait()
+	for i := range s.parts {
+		ok = ok && s.parts[i].ok
+	}
+	return ok
+}
+
+// bdsqrPart is the private state of one parallel Dbdsqr run.
+type bdsqrPart struct {
+	d, e, work []float64
+	ok         bool
+}
+
+func growParts(x []bdsqrPart, n int) []bdsqrPart {
+	if cap(x) < n {
+		y := make([]bdsqrPart, n)
+		copy(y, x)
+		return y
+	}
+	return x[:n]
+}
+
+// reserve sizes the workspaces for an m×n J, querying the optimal LAPACK
+// workspace lengths only when the shape changes and reallocating only when a
+// buffer is too small.
+func (s *Solver) reserve(m, n int) {
+	if m == s.m && n == s.n && s.work != nil {
+		return
+	}
+	k := min(m, n)
+	s.a = grow(s.a, m*n)
+	s.tau = grow(s.tau, k)
+	s.k = grow(s.k, k*k)
+	s.vt = grow(s.vt, k*k)
+	s.d = grow(s.d, k)
+	s.e = grow(s.e, max(k-1, 0))
+	s.tauQ = grow(s.tauQ, k)
+	s.tauP = grow(s.tauP, k)
+	s.c = grow(s.c, k)
+	s.y = grow(s.y, max(m, n))
+	s.s = grow(s.s, k)
+
+	var q [1]float64
+	lw := max(1, 4*(k-1), m, n)
+	query := func(f func(work []float64)) {
+		f(q[:])
+		lw = max(lw, int(q[0]))
+	}
+	if m >= n {
+		query(func(w []float64) { impl.Dgeqrf(m, n, s.a, n, s.tau, w, -1) })
+		query(func(w []float64) { impl.Dormqr(blas.Left, blas.Trans, m, 1, n, s.a, n, s.tau, s.y, 1, w, -1) })
+	} else {
+		query(func(w []float64) { impl.Dgelqf(m, n, s.a, n, s.tau, w, -1) })
+		query(func(w []float64) { impl.Dormlq(blas.Left, blas.Trans, n, 1, m, s.a, n, s.tau, s.y, 1, w, -1) })
+	}
+	if k > 0 {
+		query(func(w []float64) { impl.Dgebrd(k, k, s.k, k, s.d, s.e, s.tauQ, s.tauP, w, -1) })
+		query(func(w []float64) {
+			impl.Dormqr(blas.Left, blas.Trans, k, 1, k, s.k, k, s.tauQ, s.c, 1, w, -1)
+		})
+		if k > 1 {
+			query(func(w []float64) {
+				impl.Dormlq(blas.Left, blas.Trans, k-1, 1, k-1, s.k[1:], k, s.tauP, s.y[1:], 1, w, -1)
+			})
+		}
+	}
+	s.work = grow(s.work, lw)
+	s.m, s.n = m, n
 }
 
 func grow(x []float64, n int) []float64 {
