@@ -14,8 +14,9 @@ import (
 	"github.com/higlab/hig/higlib/toy"
 )
 
-const toySynopsis = `Tunes each method's learning rate on a grid (one tuning seed), trains it on
-every evaluation seed with the same budget, and writes to the output folder:
+const toySynopsis = `Tunes each method's learning rate on a grid (median over the tuning seeds),
+trains it on every evaluation seed with the same budget, and writes to the
+output folder:
   toy_lambda<λ>.png, .svg   the chapter's three panels for the first seed
   toy_summary.json          one record per (λ, method, seed)
   toy_tuning.json           the learning-rate search runs
@@ -26,7 +27,7 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 	lambdas := fs.String("lambda", "1,0.01", "comma-separated `values` of λ")
 	methods := fs.String("methods", "adam,gn,hig", "comma-separated `methods`: adam, gn, hig, gd")
 	seeds := fs.String("seeds", "1,2,3,4,5", "comma-separated evaluation `seeds`")
-	tuneSeed := fs.Uint64("tune-seed", 1000, "`seed` of the learning-rate search runs")
+	tuneSeeds := fs.String("tune-seeds", "1001,1002,1003", "comma-separated `seeds` of the learning-rate search runs")
 	steps := fs.Int("steps", 2000, "step `count` of Gauss-Newton and HIG runs")
 	foSteps := fs.Int("first-order-steps", 0, "step `count` of Adam and GD runs; 0 means "+strconv.Itoa(toy.FirstOrderRatio)+" × -steps (equal time per step cost)")
 	budget := fs.Duration("budget", 0, "wall-clock `time` per run for every method instead of step counts (results then depend on the machine and its load)")
@@ -53,12 +54,11 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		st.Methods = append(st.Methods, m)
 	}
-	for _, s := range strings.Split(*seeds, ",") {
-		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-		if err != nil {
-			return usagef("-seeds: %q is not a non-negative whole number", s)
-		}
-		st.Seeds = append(st.Seeds, v)
+	if st.Seeds, err = seedList("seeds", *seeds); err != nil {
+		return err
+	}
+	if st.TuneSeeds, err = seedList("tune-seeds", *tuneSeeds); err != nil {
+		return err
 	}
 	if *budget < 0 || *steps < 0 || *foSteps < 0 {
 		return usagef("-budget, -steps and -first-order-steps must not be negative")
@@ -96,7 +96,7 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 			st.Grid[k] = []float64{r}
 		}
 	}
-	st.TuneSeed, st.BatchSize, st.TrainSize, st.ValidSize = *tuneSeed, *batch, *ntrain, *nvalid
+	st.BatchSize, st.TrainSize, st.ValidSize = *batch, *ntrain, *nvalid
 	st.Tau = *tau
 	if st.Tau == 0 {
 		// τ = 0 on the command line means no truncation beyond exact zeros.
@@ -113,7 +113,7 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 			g = toy.DefaultGrid[m]
 		}
 		if len(g) > 1 {
-			total += len(g)
+			total += len(g) * len(st.TuneSeeds)
 		}
 		total += len(st.Seeds)
 	}
@@ -138,6 +138,18 @@ func budgetString(c toy.Config) string {
 		return c.Duration.String() + " of training time"
 	}
 	return fmt.Sprintf("%d steps for Gauss-Newton and HIG, %d for Adam and GD", c.StepsFor(toy.HIG), c.StepsFor(toy.Adam))
+}
+
+func seedList(name, s string) ([]uint64, error) {
+	var v []uint64
+	for _, f := range strings.Split(s, ",") {
+		x, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			return nil, usagef("-%s: %q is not a non-negative whole number", name, f)
+		}
+		v = append(v, x)
+	}
+	return v, nil
 }
 
 func floats(name, s string) ([]float64, error) {
