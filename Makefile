@@ -61,13 +61,11 @@ test: ## go vet, then go test ./... (includes executing and checking the noteboo
 	$(GO) vet ./...
 	$(GO) test -timeout=30m ./...
 
-# ---- figures: placeholder, owned by the library/CLI work (cmd/hig does not exist yet) ----
-figures: ## Regenerate figures/*.png (placeholder: go run ./cmd/hig toy).
-	$(GO) run ./cmd/hig toy
-# ---- end of figures ----
+figures: ## The main job: run the toy study and write figures/toy_* (a few minutes).
+	$(GO) run ./cmd/hig toy -out figures
 
-bench: ## Run the library benchmarks (placeholder).
-	$(GO) test -run '^$$' -bench . -benchmem ./higlib/...
+bench: ## Benchmarks of the HIG step and the half-inverse (ratios: solver vs reference).
+	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep' -benchmem -benchtime=20x ./higlib/...
 
 clean: ## Remove ./bin.
 	rm -rf $(BIN)
