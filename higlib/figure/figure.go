@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"sort"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -163,40 +162,35 @@ func (f *Figure) Plots() ([3]*plot.Plot, error) {
 			return out, err
 		}
 	}
-	traj.Legend.Left = true
-	traj.Legend.YOffs = vg.Points(4)
+	traj.Legend.Top = true
 	f.zoom(traj, start)
 	out[0], out[1], out[2] = loss, sat, traj
 	return out, nil
 }
 
-// zoom sets the trajectory panel's limits to where most of the paths are:
-// the 2nd to 98th percentile of all path points in each coordinate, widened
-// to include the start and the target, plus a margin. A single wild jump
-// then leaves the panel (lines are clipped) instead of shrinking the rest.
+// zoom sets the trajectory panel's limits to the region that matters: the
+// box around the start, the target and where each run ended, widened by
+// half its size on every side. Early wild jumps (Gauss-Newton's, typically)
+// then leave the panel, since lines are clipped, instead of shrinking the
+// rest to a dot.
 func (f *Figure) zoom(p *plot.Plot, start []float64) {
-	var xs, ys []float64
+	xlo, xhi, ylo, yhi := start[0], start[0], start[1], start[1]
+	grow := func(y []float64) {
+		if math.IsNaN(y[0]) || math.IsNaN(y[1]) || math.IsInf(y[0], 0) || math.IsInf(y[1], 0) {
+			return
+		}
+		xlo, xhi = min(xlo, y[0]), max(xhi, y[0])
+		ylo, yhi = min(ylo, y[1]), max(yhi, y[1])
+	}
+	if f.Target != nil {
+		grow(f.Target)
+	}
 	for _, s := range f.Series {
-		for _, r := range s.Records {
-			if !math.IsNaN(r.Y[0]) && !math.IsNaN(r.Y[1]) {
-				xs, ys = append(xs, r.Y[0]), append(ys, r.Y[1])
-			}
-		}
+		grow(s.Records[len(s.Records)-1].Y)
 	}
-	lim := func(v []float64, k int) (lo, hi float64) {
-		sort.Float64s(v)
-		lo, hi = v[len(v)*2/100], v[len(v)*98/100]
-		lo, hi = min(lo, start[k]), max(hi, start[k])
-		if f.Target != nil {
-			lo, hi = min(lo, f.Target[k]), max(hi, f.Target[k])
-		}
-		pad := 0.08*(hi-lo) + 1e-9
-		return lo - pad, hi + pad
-	}
-	if len(xs) > 0 {
-		p.X.Min, p.X.Max = lim(xs, 0)
-		p.Y.Min, p.Y.Max = lim(ys, 1)
-	}
+	padx, pady := max(0.5*(xhi-xlo), 0.1), max(0.5*(yhi-ylo), 0.1)
+	p.X.Min, p.X.Max = xlo-padx, xhi+padx
+	p.Y.Min, p.Y.Max = ylo-pady, yhi+pady
 }
 
 func addDot(p *plot.Plot, label string, y []float64, c color.Color) error {
