@@ -146,12 +146,13 @@ func (o *Objective) Loss(ws *Workspace, params []float64, d Data) float64 {
 	var sum float64
 	for i := 0; i < n; i++ {
 		o.Predict(ws.y, ws, params, d.X.RawRowView(i))
-		sum += halfSq(ws.y, d.Y.RawRowView(i))
+		sum += HalfSquaredError(ws.y, d.Y.RawRowView(i))
 	}
 	return sum / float64(n)
 }
 
-func halfSq(y, t []float64) float64 {
+// HalfSquaredError returns one sample's loss ½‖y − t‖².
+func HalfSquaredError(y, t []float64) float64 {
 	var s float64
 	for k := range y {
 		r := y[k] - t[k]
@@ -215,7 +216,7 @@ func (o *Objective) Eval(out *Batch, ws *Workspace, params []float64, d Data, id
 		for k := range ws.res {
 			ws.res[k] = ws.y[k] - t[k]
 		}
-		sum += halfSq(ws.y, t)
+		sum += HalfSquaredError(ws.y, t)
 		if out.GradY != nil {
 			for k, r := range ws.res {
 				out.GradY[s*dim+k] = r * inv

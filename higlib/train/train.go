@@ -260,7 +260,7 @@ func (r *run) record(cur *Record, params []float64, step int, elapsed time.Durat
 	L := obj.Net.Layers()
 	for i := 0; i < n; i++ {
 		obj.Predict(y, ws, params, r.valid.X.RawRowView(i))
-		loss += halfSq(y, r.valid.Y.RawRowView(i))
+		loss += objective.HalfSquaredError(y, r.valid.Y.RawRowView(i))
 		for l := 1; l < L; l++ {
 			for _, a := range ws.Net().Activation(l) {
 				sum += a
@@ -286,15 +286,6 @@ func (r *run) record(cur *Record, params []float64, step int, elapsed time.Durat
 
 func (r *run) result(params []float64, cur Record, step int, elapsed time.Duration) *Result {
 	return &Result{Params: append([]float64(nil), params...), Final: cur, Steps: step, Seconds: elapsed.Seconds()}
-}
-
-func halfSq(y, t []float64) float64 {
-	var s float64
-	for k := range y {
-		d := y[k] - t[k]
-		s += d * d
-	}
-	return s / 2
 }
 
 func norm(x []float64) float64 {
