@@ -47,7 +47,7 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	seed := fs.Uint64("seed", 1, "`seed` of data and initial parameters")
 	lambda := fs.Float64("lambda", 0.01, "scale `λ` of the second output")
 	batch := fs.Int("batch", 4, "mini-batch `size` b (at most the 1024 training samples)")
-	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ relative to the largest singular value (gn, hig)")
+	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ relative to the largest singular value (gn, hig); 0 keeps all non-zero ones")
 	kappa := fs.Float64("kappa", 0, "exponent `κ` in (0, 1] of the half-inverse; 0 means the method's own (hig ½, gn 1)")
 	lr := fs.Float64("lr", 0, "learning `rate`; 0 means the method's default (adam 0.001, gd 0.01, gn and hig 1)")
 	modeFlag := fs.String("mode", "truncate", "what becomes of small singular values (gn, hig): truncate or clamp")
@@ -60,6 +60,9 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	if !(*tau >= 0) || math.IsInf(*tau, 0) {
 		return usagef("-tau %v must be a finite number ≥ 0", *tau)
 	}
+	if *lambda == 0 || math.IsNaN(*lambda) || math.IsInf(*lambda, 0) {
+		return usagef("-lambda %v: λ must be a finite non-zero number (λ = 0 removes the second output from the loss)", *lambda)
+	}
 	if !(*kappa >= 0 && *kappa <= 1) {
 		return usagef("-kappa %v must lie in [0, 1] (0 picks the method's own)", *kappa)
 	}
@@ -69,6 +72,11 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	mode, err := halfinv.ParseMode(*modeFlag)
 	if err != nil {
 		return usagef("-mode: %q is not truncate or clamp", *modeFlag)
+	}
+	if *tau == 0 {
+		// τ = 0 on the command line means no truncation beyond exact zeros
+		// (a zero Tau field would mean the default).
+		*tau = math.SmallestNonzeroFloat64
 	}
 	m, err := toy.NewMethod(*method, *lr, *tau)
 	if err != nil {
