@@ -1,11 +1,7 @@
 package halfinv
 
 import (
-	"runtime"
-	"sync"
-
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	lapackgo "gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/mat"
 )
@@ -41,13 +37,12 @@ type Solver struct {
 	d, e []float64 // diagonal and off-diagonal of the bidiagonal B
 	tauQ []float64 // scalar factors of Q_B
 	tauP []float64 // scalar factors of P_B
-	vt   []float64 // V_Bᵀ, the right singular vectors of B
 	c    []float64 // Qᵀ·g (tall) or g (wide), then U_kᵀ·… and the filtered coefficients
 	y    []float64 // V_k·diag(φ)·U_kᵀ·c, then Qᵀ·[y; 0] for wide J
 	s    []float64 // singular values returned to the caller
 	work []float64
 
-	parts []bdsqrPart // state of the extra parallel Dbdsqr runs
+	log rotLog // right rotations of the bidiagonal QR iterations
 }
 
 var impl lapackgo.Implementation
@@ -127,84 +122,25 @@ func (s *Solver) smallSolve(k int, p Params) bool {
 	// c ← Q_Bᵀ·c. Dormbr would do the same but builds an option string,
 	// which allocates.
 	impl.Dormqr(blas.Left, blas.Trans, k, 1, k, kk, k, s.tauQ, c, 1, work, len(work))
-	// B = U_B·Σ·V_Bᵀ; vt ← V_Bᵀ and c ← U_Bᵀ·Q_Bᵀ·c = U_Kᵀ·c.
-	vt := s.vt[:k*k]
-	clear(vt)
-	for i := range k {
-		vt[i*k+i] = 1
-	}
-	if !s.bdsqr(k, d, e, vt, c) {
+	// B = U_B·Σ·V_Bᵀ; c ← U_Bᵀ·Q_Bᵀ·c = U_Kᵀ·c, and the right rotations
+	// that form V_B are logged rather than accumulated.
+	if !bdsqrLog(k, d, e, c, work, &s.log) {
 		return false
 	}
 	sv := s.s[:k]
 	copy(sv, d)
-	for i := range c {
-		c[i] *= p.Factor(sv[i], sv[0])
-	}
 	// y ← V_B·diag(φ)·U_Kᵀ·c, then y ← P_B·y = V_K·diag(φ)·U_Kᵀ·c.
 	y := s.y[:k]
-	blas64.Implementation().Dgemv(blas.Trans, k, k, 1, vt, k, c, 1, 0, y, 1)
+	for i := range c {
+		y[i] = c[i] * p.Factor(sv[i], sv[0])
+	}
+	s.log.applyP(y)
 	if k > 1 {
 		// P_B = G_0·…·G_{k-2} with G_i stored in row i right of the
 		// superdiagonal, as Dormbr(ApplyP) passes it to Dormlq.
 		impl.Dormlq(blas.Left, blas.Trans, k-1, 1, k-1, kk[1:], k, s.tauP, y[1:], 1, work, len(work))
 	}
 	return true
-}
-
-// minBdsqrCols is the narrowest column block of V_Bᵀ worth a goroutine.
-const minBdsqrCols = 64
-
-// bdsqr diagonalises the upper bidiagonal (d, e) with implicit-shift QR,
-// accumulating the right rotations into the k×k vt and the left ones into c.
-// The rotations depend only on d and e, so the columns of vt are split into
-// blocks that independent Dbdsqr runs on copies of (d, e) update in parallel;
-// every run performs the same floating-point operations on d and e, so all
-// of them end with the same singular values, bit for bit.
-func (s *Solver) bdsqr(k int, d, e, vt, c []float64) bool {
-	parts := min(runtime.GOMAXPROCS(0), k/minBdsqrCols)
-	if parts <= 1 {
-		return impl.Dbdsqr(blas.Upper, k, k, 0, 1, d, e, vt, k, nil, 1, c, 1, s.work)
-	}
-	width := (k + parts - 1) / parts
-	s.parts = growParts(s.parts, parts-1)
-	var wg sync.WaitGroup
-	for i := range s.parts {
-		pt := &s.parts[i]
-		pt.d = grow(pt.d, k)
-		pt.e = grow(pt.e, k-1)
-		pt.work = grow(pt.work, 4*(k-1))
-		copy(pt.d, d)
-		copy(pt.e, e)
-		c0 := (i + 1) * width
-		c1 := min(k, c0+width)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pt.ok = impl.Dbdsqr(blas.Upper, k, c1-c0, 0, 0, pt.d, pt.e, vt[c0:], k, nil, 1, nil, 1, pt.work)
-		}()
-	}
-	ok := impl.Dbdsqr(blas.Upper, k, width, 0, 1, d, e, vt, k, nil, 1, c, 1, s.work)
-	wg.Wait()
-	for i := range s.parts {
-		ok = ok && s.parts[i].ok
-	}
-	return ok
-}
-
-// bdsqrPart is the private state of one parallel Dbdsqr run.
-type bdsqrPart struct {
-	d, e, work []float64
-	ok         bool
-}
-
-func growParts(x []bdsqrPart, n int) []bdsqrPart {
-	if cap(x) < n {
-		y := make([]bdsqrPart, n)
-		copy(y, x)
-		return y
-	}
-	return x[:n]
 }
 
 // reserve sizes the workspaces for an m×n J, querying the optimal LAPACK
@@ -218,7 +154,6 @@ func (s *Solver) reserve(m, n int) {
 	s.a = grow(s.a, m*n)
 	s.tau = grow(s.tau, k)
 	s.k = grow(s.k, k*k)
-	s.vt = grow(s.vt, k*k)
 	s.d = grow(s.d, k)
 	s.e = grow(s.e, max(k-1, 0))
 	s.tauQ = grow(s.tauQ, k)
