@@ -23,11 +23,14 @@ import (
 // Uᵀ·g costs one pass of the Householder reflectors and the rotations of the
 // bidiagonal QR iterations.
 //
-// In steady state Solve itself allocates nothing. When the factorisations
-// are large enough for gonum's BLAS to run Dgemm concurrently (blocked
-// Householder updates with more than a few 64×64 tiles, e.g. a 512×2956 J),
-// that Dgemm and the goroutines that split the bidiagonal QR allocate a
-// little bookkeeping memory per call.
+// The right singular vectors of the bidiagonal factor are not accumulated
+// either: the bidiagonal QR iterations record their rotations, and V_B is
+// applied to the one filtered coefficient vector by replaying them (see
+// bdsqrLog). The blocked LQ and bidiagonal reductions run their level-3
+// updates in tiles on a persistent worker pool (package internal/par), so in
+// steady state Solve allocates nothing, for tall and wide J alike. A tall J
+// with more than 32 columns still goes through gonum's blocked Dgeqrf, whose
+// parallel Dgemm allocates a little.
 type Solver struct {
 	m, n int // shape the workspace queries were made for
 
@@ -43,6 +46,10 @@ type Solver struct {
 	work []float64
 
 	log rotLog // right rotations of the bidiagonal QR iterations
+
+	lqw, brw []float64 // workspaces of gelqf and gebrd
+
+	pool *poolState // tiled updates on the worker pool; a pointer keeps Solver copyable
 }
 
 var impl lapackgo.Implementation
@@ -79,7 +86,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 		impl.Dgeqrf(m, n, a, n, s.tau, work, len(work))
 		y := s.y[:m]
 		copy(y, g)
-		impl.Dormqr(blas.Left, blas.Trans, m, 1, n, a, n, s.tau, y, 1, work, len(work))
+		impl.Dorm2r(blas.Left, blas.Trans, m, 1, n, a, n, s.tau, y, 1, work)
 		copy(c, y[:n])
 		for i := range n {
 			row := kk[i*n : (i+1)*n]
@@ -89,7 +96,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	} else {
 		// J = L·Q with Q the first m rows of an n×n orthogonal matrix;
 		// Uᵀ·g = U_Lᵀ·g and V = Qᵀ·V_L.
-		impl.Dgelqf(m, n, a, n, s.tau, work, len(work))
+		s.gelqf(m, n, a, s.tau)
 		copy(c, g)
 		for i := range m {
 			row := kk[i*m : (i+1)*m]
@@ -104,7 +111,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	if m < n {
 		y := s.y[:n]
 		clear(y[m:])
-		impl.Dormlq(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, y, 1, work, len(work))
+		impl.Dorml2(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, y, 1, work)
 	}
 	copy(dst, s.y[:n])
 	return s.s[:k], nil
@@ -118,10 +125,12 @@ func (s *Solver) smallSolve(k int, p Params) bool {
 	d, e := s.d[:k], s.e[:max(k-1, 0)]
 	work := s.work
 	// K = Q_B·B·P_Bᵀ with B upper bidiagonal; Q_B and P_B stay as reflectors.
-	impl.Dgebrd(k, k, kk, k, d, e, s.tauQ, s.tauP, work, len(work))
+	s.gebrd(k, kk, d, e, s.tauQ, s.tauP)
 	// c ← Q_Bᵀ·c. Dormbr would do the same but builds an option string,
-	// which allocates.
-	impl.Dormqr(blas.Left, blas.Trans, k, 1, k, kk, k, s.tauQ, c, 1, work, len(work))
+	// which allocates; the unblocked Dorm2r and Dorml2 suit a single vector
+	// and, unlike the blocked Dormqr and Dormlq, never reach gonum's
+	// parallel Dgemm.
+	impl.Dorm2r(blas.Left, blas.Trans, k, 1, k, kk, k, s.tauQ, c, 1, work)
 	// B = U_B·Σ·V_Bᵀ; c ← U_Bᵀ·Q_Bᵀ·c = U_Kᵀ·c, and the right rotations
 	// that form V_B are logged rather than accumulated.
 	if !bdsqrLog(k, d, e, c, work, &s.log) {
@@ -138,7 +147,7 @@ func (s *Solver) smallSolve(k int, p Params) bool {
 	if k > 1 {
 		// P_B = G_0·…·G_{k-2} with G_i stored in row i right of the
 		// superdiagonal, as Dormbr(ApplyP) passes it to Dormlq.
-		impl.Dormlq(blas.Left, blas.Trans, k-1, 1, k-1, kk[1:], k, s.tauP, y[1:], 1, work, len(work))
+		impl.Dorml2(blas.Left, blas.Trans, k-1, 1, k-1, kk[1:], k, s.tauP, y[1:], 1, work)
 	}
 	return true
 }
@@ -170,23 +179,16 @@ func (s *Solver) reserve(m, n int) {
 	}
 	if m >= n {
 		query(func(w []float64) { impl.Dgeqrf(m, n, s.a, n, s.tau, w, -1) })
-		query(func(w []float64) { impl.Dormqr(blas.Left, blas.Trans, m, 1, n, s.a, n, s.tau, s.y, 1, w, -1) })
 	} else {
-		query(func(w []float64) { impl.Dgelqf(m, n, s.a, n, s.tau, w, -1) })
-		query(func(w []float64) { impl.Dormlq(blas.Left, blas.Trans, n, 1, m, s.a, n, s.tau, s.y, 1, w, -1) })
+		s.lqw = grow(s.lqw, lqWork(m, n))
 	}
 	if k > 0 {
-		query(func(w []float64) { impl.Dgebrd(k, k, s.k, k, s.d, s.e, s.tauQ, s.tauP, w, -1) })
-		query(func(w []float64) {
-			impl.Dormqr(blas.Left, blas.Trans, k, 1, k, s.k, k, s.tauQ, s.c, 1, w, -1)
-		})
-		if k > 1 {
-			query(func(w []float64) {
-				impl.Dormlq(blas.Left, blas.Trans, k-1, 1, k-1, s.k[1:], k, s.tauP, s.y[1:], 1, w, -1)
-			})
-		}
+		s.brw = grow(s.brw, brdWork(k))
 	}
 	s.work = grow(s.work, lw)
+	if s.pool == nil {
+		s.pool = new(poolState)
+	}
 	s.m, s.n = m, n
 }
 
