@@ -5,6 +5,7 @@
 //
 //	hig toy  [flags]   reproduce the chapter's figures (λ = 1 and λ = 0.01)
 //	hig step [flags]   print one update as JSON
+//	hig scaling [flags] time a HIG step against batch size and parameter count
 //
 // Run "hig COMMAND -help" for the flags of each command.
 package main
@@ -24,8 +25,11 @@ Usage:
                      write figures/toy_lambda*.png|svg and figures/toy_summary.json
   hig step [flags]   print one update (parameters, batch, singular values of the
                      stacked Jacobian, update vector) as JSON
+  hig scaling [flags] time the Jacobian, the decomposition and a whole HIG step
+                     against batch size and parameter count, write
+                     figures/scaling.png|svg and figures/scaling.json
 
-Run "hig toy -help" or "hig step -help" for the flags of each command.
+Run "hig COMMAND -help" (toy, step, scaling) for the flags of each command.
 `
 
 func main() {
@@ -44,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = toyCmd(args[1:], stdout, stderr)
 	case "step":
 		err = stepCmd(args[1:], stdout, stderr)
+	case "scaling":
+		err = scalingCmd(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,11 +1,7 @@
 package halfinv
 
 import (
-	"runtime"
-	"sync"
-
 	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	lapackgo "gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/mat"
 )
@@ -27,11 +23,14 @@ import (
 // Uᵀ·g costs one pass of the Householder reflectors and the rotations of the
 // bidiagonal QR iterations.
 //
-// In steady state Solve itself allocates nothing. When the factorisations
-// are large enough for gonum's BLAS to run Dgemm concurrently (blocked
-// Householder updates with more than a few 64×64 tiles, e.g. a 512×2956 J),
-// that Dgemm and the goroutines that split the bidiagonal QR allocate a
-// little bookkeeping memory per call.
+// The right singular vectors of the bidiagonal factor are not accumulated
+// either: the bidiagonal QR iterations record their rotations, and V_B is
+// applied to the one filtered coefficient vector by replaying them (see
+// bdsqrLog). The blocked LQ and bidiagonal reductions run their level-3
+// updates in tiles on a persistent worker pool (package internal/par), so in
+// steady state Solve allocates nothing, for tall and wide J alike. A tall J
+// with more than 32 columns still goes through gonum's blocked Dgeqrf, whose
+// parallel Dgemm allocates a little.
 type Solver struct {
 	m, n int // shape the workspace queries were made for
 
@@ -41,13 +40,16 @@ type Solver struct {
 	d, e []float64 // diagonal and off-diagonal of the bidiagonal B
 	tauQ []float64 // scalar factors of Q_B
 	tauP []float64 // scalar factors of P_B
-	vt   []float64 // V_Bᵀ, the right singular vectors of B
 	c    []float64 // Qᵀ·g (tall) or g (wide), then U_kᵀ·… and the filtered coefficients
 	y    []float64 // V_k·diag(φ)·U_kᵀ·c, then Qᵀ·[y; 0] for wide J
 	s    []float64 // singular values returned to the caller
 	work []float64
 
-	parts []bdsqrPart // state of the extra parallel Dbdsqr runs
+	log rotLog // right rotations of the bidiagonal QR iterations
+
+	lqw, brw []float64 // workspaces of gelqf and gebrd
+
+	pool *poolState // tiled updates on the worker pool; a pointer keeps Solver copyable
 }
 
 var impl lapackgo.Implementation
@@ -84,7 +86,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 		impl.Dgeqrf(m, n, a, n, s.tau, work, len(work))
 		y := s.y[:m]
 		copy(y, g)
-		impl.Dormqr(blas.Left, blas.Trans, m, 1, n, a, n, s.tau, y, 1, work, len(work))
+		impl.Dorm2r(blas.Left, blas.Trans, m, 1, n, a, n, s.tau, y, 1, work)
 		copy(c, y[:n])
 		for i := range n {
 			row := kk[i*n : (i+1)*n]
@@ -94,7 +96,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	} else {
 		// J = L·Q with Q the first m rows of an n×n orthogonal matrix;
 		// Uᵀ·g = U_Lᵀ·g and V = Qᵀ·V_L.
-		impl.Dgelqf(m, n, a, n, s.tau, work, len(work))
+		s.gelqf(m, n, a, s.tau)
 		copy(c, g)
 		for i := range m {
 			row := kk[i*m : (i+1)*m]
@@ -109,7 +111,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	if m < n {
 		y := s.y[:n]
 		clear(y[m:])
-		impl.Dormlq(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, y, 1, work, len(work))
+		impl.Dorml2(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, y, 1, work)
 	}
 	copy(dst, s.y[:n])
 	return s.s[:k], nil
@@ -123,88 +125,31 @@ func (s *Solver) smallSolve(k int, p Params) bool {
 	d, e := s.d[:k], s.e[:max(k-1, 0)]
 	work := s.work
 	// K = Q_B·B·P_Bᵀ with B upper bidiagonal; Q_B and P_B stay as reflectors.
-	impl.Dgebrd(k, k, kk, k, d, e, s.tauQ, s.tauP, work, len(work))
+	s.gebrd(k, kk, d, e, s.tauQ, s.tauP)
 	// c ← Q_Bᵀ·c. Dormbr would do the same but builds an option string,
-	// which allocates.
-	impl.Dormqr(blas.Left, blas.Trans, k, 1, k, kk, k, s.tauQ, c, 1, work, len(work))
-	// B = U_B·Σ·V_Bᵀ; vt ← V_Bᵀ and c ← U_Bᵀ·Q_Bᵀ·c = U_Kᵀ·c.
-	vt := s.vt[:k*k]
-	clear(vt)
-	for i := range k {
-		vt[i*k+i] = 1
-	}
-	if !s.bdsqr(k, d, e, vt, c) {
+	// which allocates; the unblocked Dorm2r and Dorml2 suit a single vector
+	// and, unlike the blocked Dormqr and Dormlq, never reach gonum's
+	// parallel Dgemm.
+	impl.Dorm2r(blas.Left, blas.Trans, k, 1, k, kk, k, s.tauQ, c, 1, work)
+	// B = U_B·Σ·V_Bᵀ; c ← U_Bᵀ·Q_Bᵀ·c = U_Kᵀ·c, and the right rotations
+	// that form V_B are logged rather than accumulated.
+	if !bdsqrLog(k, d, e, c, work, &s.log) {
 		return false
 	}
 	sv := s.s[:k]
 	copy(sv, d)
-	for i := range c {
-		c[i] *= p.Factor(sv[i], sv[0])
-	}
 	// y ← V_B·diag(φ)·U_Kᵀ·c, then y ← P_B·y = V_K·diag(φ)·U_Kᵀ·c.
 	y := s.y[:k]
-	blas64.Implementation().Dgemv(blas.Trans, k, k, 1, vt, k, c, 1, 0, y, 1)
+	for i := range c {
+		y[i] = c[i] * p.Factor(sv[i], sv[0])
+	}
+	s.log.applyP(y)
 	if k > 1 {
 		// P_B = G_0·…·G_{k-2} with G_i stored in row i right of the
 		// superdiagonal, as Dormbr(ApplyP) passes it to Dormlq.
-		impl.Dormlq(blas.Left, blas.Trans, k-1, 1, k-1, kk[1:], k, s.tauP, y[1:], 1, work, len(work))
+		impl.Dorml2(blas.Left, blas.Trans, k-1, 1, k-1, kk[1:], k, s.tauP, y[1:], 1, work)
 	}
 	return true
-}
-
-// minBdsqrCols is the narrowest column block of V_Bᵀ worth a goroutine.
-const minBdsqrCols = 64
-
-// bdsqr diagonalises the upper bidiagonal (d, e) with implicit-shift QR,
-// accumulating the right rotations into the k×k vt and the left ones into c.
-// The rotations depend only on d and e, so the columns of vt are split into
-// blocks that independent Dbdsqr runs on copies of (d, e) update in parallel;
-// every run performs the same floating-point operations on d and e, so all
-// of them end with the same singular values, bit for bit.
-func (s *Solver) bdsqr(k int, d, e, vt, c []float64) bool {
-	parts := min(runtime.GOMAXPROCS(0), k/minBdsqrCols)
-	if parts <= 1 {
-		return impl.Dbdsqr(blas.Upper, k, k, 0, 1, d, e, vt, k, nil, 1, c, 1, s.work)
-	}
-	width := (k + parts - 1) / parts
-	s.parts = growParts(s.parts, parts-1)
-	var wg sync.WaitGroup
-	for i := range s.parts {
-		pt := &s.parts[i]
-		pt.d = grow(pt.d, k)
-		pt.e = grow(pt.e, k-1)
-		pt.work = grow(pt.work, 4*(k-1))
-		copy(pt.d, d)
-		copy(pt.e, e)
-		c0 := (i + 1) * width
-		c1 := min(k, c0+width)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pt.ok = impl.Dbdsqr(blas.Upper, k, c1-c0, 0, 0, pt.d, pt.e, vt[c0:], k, nil, 1, nil, 1, pt.work)
-		}()
-	}
-	ok := impl.Dbdsqr(blas.Upper, k, width, 0, 1, d, e, vt, k, nil, 1, c, 1, s.work)
-	wg.Wait()
-	for i := range s.parts {
-		ok = ok && s.parts[i].ok
-	}
-	return ok
-}
-
-// bdsqrPart is the private state of one parallel Dbdsqr run.
-type bdsqrPart struct {
-	d, e, work []float64
-	ok         bool
-}
-
-func growParts(x []bdsqrPart, n int) []bdsqrPart {
-	if cap(x) < n {
-		y := make([]bdsqrPart, n)
-		copy(y, x)
-		return y
-	}
-	return x[:n]
 }
 
 // reserve sizes the workspaces for an m×n J, querying the optimal LAPACK
@@ -218,7 +163,6 @@ func (s *Solver) reserve(m, n int) {
 	s.a = grow(s.a, m*n)
 	s.tau = grow(s.tau, k)
 	s.k = grow(s.k, k*k)
-	s.vt = grow(s.vt, k*k)
 	s.d = grow(s.d, k)
 	s.e = grow(s.e, max(k-1, 0))
 	s.tauQ = grow(s.tauQ, k)
@@ -235,23 +179,16 @@ func (s *Solver) reserve(m, n int) {
 	}
 	if m >= n {
 		query(func(w []float64) { impl.Dgeqrf(m, n, s.a, n, s.tau, w, -1) })
-		query(func(w []float64) { impl.Dormqr(blas.Left, blas.Trans, m, 1, n, s.a, n, s.tau, s.y, 1, w, -1) })
 	} else {
-		query(func(w []float64) { impl.Dgelqf(m, n, s.a, n, s.tau, w, -1) })
-		query(func(w []float64) { impl.Dormlq(blas.Left, blas.Trans, n, 1, m, s.a, n, s.tau, s.y, 1, w, -1) })
+		s.lqw = grow(s.lqw, lqWork(m, n))
 	}
 	if k > 0 {
-		query(func(w []float64) { impl.Dgebrd(k, k, s.k, k, s.d, s.e, s.tauQ, s.tauP, w, -1) })
-		query(func(w []float64) {
-			impl.Dormqr(blas.Left, blas.Trans, k, 1, k, s.k, k, s.tauQ, s.c, 1, w, -1)
-		})
-		if k > 1 {
-			query(func(w []float64) {
-				impl.Dormlq(blas.Left, blas.Trans, k-1, 1, k-1, s.k[1:], k, s.tauP, s.y[1:], 1, w, -1)
-			})
-		}
+		s.brw = grow(s.brw, brdWork(k))
 	}
 	s.work = grow(s.work, lw)
+	if s.pool == nil {
+		s.pool = new(poolState)
+	}
 	s.m, s.n = m, n
 }
 

@@ -277,6 +277,39 @@ func (m *MLP) Jacobian(dst []float64, ws *Workspace, params, x []float64) {
 	})
 }
 
+// SeededJacobian writes the r × P matrix S·∂f/∂θ into dst (row-major, row
+// stride P), where S is the r × Out() matrix in seed (row-major) and ∂f/∂θ
+// is taken at the input of the last Forward on ws. It is reverse-mode
+// differentiation with r cotangents at once (Griewank & Walther, Evaluating
+// Derivatives, 2nd ed., Sec. 3.2), the recursion of Jacobian with the rows
+// of S in place of the unit vectors: when a map with Jacobian S follows the
+// network, the chain rule ∂(S f)/∂θ = S·∂f/∂θ costs r backward passes
+// instead of Out(). It panics unless 0 < r ≤ Out().
+func (m *MLP) SeededJacobian(dst []float64, ws *Workspace, params, seed []float64, r int) {
+	d, P := m.Out(), m.NumParams()
+	if r <= 0 || r > d || len(seed) != r*d || len(dst) != r*P {
+		panic(fmt.Sprintf("nn: SeededJacobian wants 0 < r ≤ %d, len(seed) = r×%d and len(dst) = r×%d; got r = %d, %d and %d", d, d, P, r, len(seed), len(dst)))
+	}
+	m.checkParams(params)
+	copy(ws.back[m.Layers()][:r*d], seed)
+	m.backward(ws, params, r, func(l int, delta []float64) {
+		out, in := m.Sizes[l], m.Sizes[l-1]
+		off := m.offset(l)
+		a := ws.act[l-1]
+		for k := 0; k < r; k++ {
+			row := dst[k*P : (k+1)*P]
+			dk := delta[k*out : (k+1)*out]
+			for i := 0; i < out; i++ {
+				wrow := row[off+i*in : off+i*in+in]
+				for j := range wrow {
+					wrow[j] = dk[i] * a[j]
+				}
+				row[off+out*in+i] = dk[i]
+			}
+		}
+	})
+}
+
 // VJP adds (∂f/∂θ)ᵀ v to grad: the gradient of vᵀ f(x; θ), computed by one
 // backward pass without forming the Jacobian. It runs Forward first.
 func (m *MLP) VJP(grad []float64, ws *Workspace, params, x, v []float64) {

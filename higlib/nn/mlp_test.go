@@ -412,3 +412,40 @@ func TestPanicsOnMisuse(t *testing.T) {
 	mustPanic(t, "Layer past the end", func() { m.Layer(p, 3) })
 	mustPanic(t, "Init with short params", func() { m.Init(p[1:], rand.New(rand.NewPCG(1, 1))) })
 }
+
+// TestSeededJacobian checks S·∂f/∂θ from SeededJacobian against the product
+// of S with the full Jacobian.
+func TestSeededJacobian(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	m, err := nn.New([]int{3, 6, 5, 4}, []nn.Activation{nn.Tanh, nn.ReLU, nn.Identity})
+	if err != nil {
+		t.Fatal(err)
+	}
+	P, d := m.NumParams(), m.Out()
+	params := make([]float64, P)
+	m.Init(params, rng)
+	x := []float64{0.3, -0.7, 1.1}
+	ws := m.NewWorkspace()
+	full := make([]float64, d*P)
+	m.Jacobian(full, ws, params, x)
+	for _, r := range []int{1, 2, d} {
+		seed := make([]float64, r*d)
+		for i := range seed {
+			seed[i] = rng.NormFloat64()
+		}
+		got := make([]float64, r*P)
+		m.Forward(ws, params, x)
+		m.SeededJacobian(got, ws, params, seed, r)
+		for k := 0; k < r; k++ {
+			for c := 0; c < P; c++ {
+				var want float64
+				for j := 0; j < d; j++ {
+					want += seed[k*d+j] * full[j*P+c]
+				}
+				if math.Abs(got[k*P+c]-want) > 1e-12*(1+math.Abs(want)) {
+					t.Fatalf("r=%d: entry (%d, %d) = %v, want %v", r, k, c, got[k*P+c], want)
+				}
+			}
+		}
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/higlab/hig/higlib/internal/par"
 	"github.com/higlab/hig/higlib/nn"
 	"github.com/higlab/hig/higlib/physics"
 )
@@ -114,6 +115,10 @@ type Workspace struct {
 	pj     []float64 // ∂P/∂z, d × m
 	fj     []float64 // ∂f/∂θ, m × P
 	v      []float64 // (∂P/∂z)ᵀ r, length m
+
+	grad []float64 // partial gradient of one chunk of the parallel Eval
+	loss float64   // partial loss sum of that chunk
+	par  *evalPar  // parallel state, created by the first large Eval
 }
 
 // NewWorkspace returns a workspace sized for o.
@@ -169,12 +174,33 @@ type Batch struct {
 	Jac   *mat.Dense // ∂y/∂θ stacked, (b·d) × P; an empty Dense is sized here
 }
 
+// Thresholds of the parallel Eval. The stacked Jacobian is split into
+// evalChunks blocks of consecutive samples when it has at least
+// parMinEntries entries; below that (e.g. the toy's 512×30 or 2048×30) the
+// bookkeeping costs more than a second core saves. Both numbers are fixed,
+// not derived from GOMAXPROCS, so the chunking, and with it every bit of
+// the result, is the same on every machine and for every schedule.
+const (
+	evalChunks    = 8
+	parMinEntries = 1 << 17
+)
+
+// forceSerial makes Eval run every chunk on the calling goroutine; tests
+// use it to check that the parallel path gives the same bits.
+var forceSerial bool
+
 // Eval evaluates the objective on the samples of d listed in idx (the
 // mini-batch) at params and fills the non-nil fields of out. Jac, if not
 // nil, is resized when empty and must otherwise be (b·d) × P. Eval panics on
 // mismatched lengths; check data with Check beforehand.
+//
+// When Jac is requested and large, the samples are split into a fixed
+// number of consecutive chunks that run on the worker pool of package
+// internal/par, each with its own network workspace, writing disjoint rows
+// of Jac and GradY and its own partial loss and gradient; the partial sums
+// are then added in chunk order, so the result does not depend on timing.
 func (o *Objective) Eval(out *Batch, ws *Workspace, params []float64, d Data, idx []int) {
-	b, dim, m, P := len(idx), o.Dim(), o.Net.Out(), o.Net.NumParams()
+	b, dim, P := len(idx), o.Dim(), o.Net.NumParams()
 	if b == 0 {
 		panic("objective: empty mini-batch")
 	}
@@ -198,10 +224,92 @@ func (o *Objective) Eval(out *Batch, ws *Workspace, params []float64, d Data, id
 		jac = out.Jac.RawMatrix()
 	}
 	inv := 1 / float64(b)
+	if out.Jac == nil || b < evalChunks || b*dim*P < parMinEntries {
+		out.Loss = o.evalRange(out, ws, params, d, idx, jac, 0, b, out.Grad) * inv
+		return
+	}
+	pe := ws.parallel(o)
+	pe.job = evalJob{o: o, out: out, params: params, d: d, idx: idx, jac: jac, chunks: pe.chunks}
+	pe.group.Do(&pe.job, evalChunks, forceSerial)
+	pe.job = evalJob{}
 	var sum float64
-	for s, i := range idx {
+	for c, cw := range pe.chunks {
+		sum += cw.loss
+		if out.Grad == nil {
+			continue
+		}
+		if c == 0 {
+			copy(out.Grad, cw.grad)
+			continue
+		}
+		for i, g := range cw.grad {
+			out.Grad[i] += g
+		}
+	}
+	out.Loss = sum * inv
+}
+
+// evalPar is the state of the parallel Eval, kept in the Workspace.
+type evalPar struct {
+	group  par.Group
+	chunks []*Workspace // chunk c's workspace; the last is the caller's own
+	job    evalJob
+}
+
+// parallel returns ws's parallel state, creating it on first use.
+func (ws *Workspace) parallel(o *Objective) *evalPar {
+	if ws.par == nil {
+		pe := &evalPar{chunks: make([]*Workspace, evalChunks)}
+		for c := range pe.chunks[:evalChunks-1] {
+			pe.chunks[c] = o.NewWorkspace()
+		}
+		pe.chunks[evalChunks-1] = ws
+		for _, cw := range pe.chunks {
+			cw.grad = make([]float64, o.Net.NumParams())
+		}
+		ws.par = pe
+	}
+	return ws.par
+}
+
+// evalJob evaluates one chunk of consecutive samples per part.
+type evalJob struct {
+	o      *Objective
+	out    *Batch
+	params []float64
+	d      Data
+	idx    []int
+	jac    blas64.General
+	chunks []*Workspace
+}
+
+func (j *evalJob) Run(c int) {
+	b := len(j.idx)
+	s0, s1 := c*b/evalChunks, (c+1)*b/evalChunks
+	cw := j.chunks[c]
+	var grad []float64
+	if j.out.Grad != nil {
+		grad = cw.grad
+		clear(grad)
+	}
+	cw.loss = j.o.evalRange(j.out, cw, j.params, j.d, j.idx, j.jac, s0, s1, grad)
+}
+
+// evalRange evaluates samples s0 … s1−1 of the mini-batch idx: it writes
+// their rows of out.GradY and of jac (when out.Jac is set), adds their
+// contributions to grad (when not nil) and returns their summed ½‖y − ŷ‖².
+func (o *Objective) evalRange(out *Batch, ws *Workspace, params []float64, d Data, idx []int, jac blas64.General, s0, s1 int, grad []float64) float64 {
+	b, dim, m, P := len(idx), o.Dim(), o.Net.Out(), o.Net.NumParams()
+	inv := 1 / float64(b)
+	// With a physics map that has fewer outputs than the network, the rows
+	// of ∂y/∂θ = (∂P/∂z)·(∂f/∂θ) come from dim backward passes seeded with
+	// the rows of ∂P/∂z instead of from the full m×P network Jacobian.
+	seeded := out.Jac != nil && o.Phys != nil && dim <= m
+	var sum float64
+	for s := s0; s < s1; s++ {
+		i := idx[s]
 		x, t := d.X.RawRowView(i), d.Y.RawRowView(i)
-		if out.Jac != nil {
+		if out.Jac != nil && !seeded {
 			o.Net.Jacobian(ws.fj, ws.net, params, x)
 		} else {
 			o.Net.Forward(ws.net, params, x)
@@ -222,6 +330,31 @@ func (o *Objective) Eval(out *Batch, ws *Workspace, params []float64, d Data, id
 				out.GradY[s*dim+k] = r * inv
 			}
 		}
+		if seeded {
+			rows := ws.fj[:dim*P]
+			if jac.Stride == P {
+				rows = jac.Data[s*dim*P : (s+1)*dim*P]
+			}
+			o.Net.SeededJacobian(rows, ws.net, params, ws.pj, dim)
+			if jac.Stride != P {
+				for k := 0; k < dim; k++ {
+					copy(jac.Data[(s*dim+k)*jac.Stride:(s*dim+k)*jac.Stride+P], rows[k*P:(k+1)*P])
+				}
+			}
+			if grad != nil {
+				// ∂L/∂θ += Σ_k (r_k / b) ∂y_k/∂θ
+				for k := 0; k < dim; k++ {
+					a := ws.res[k] * inv
+					if a == 0 {
+						continue
+					}
+					for c, f := range rows[k*P : (k+1)*P] {
+						grad[c] += a * f
+					}
+				}
+			}
+			continue
+		}
 		if out.Jac != nil {
 			for k := 0; k < dim; k++ {
 				row := jac.Data[(s*dim+k)*jac.Stride : (s*dim+k)*jac.Stride+P]
@@ -241,7 +374,7 @@ func (o *Objective) Eval(out *Batch, ws *Workspace, params []float64, d Data, id
 				}
 			}
 		}
-		if out.Grad != nil {
+		if grad != nil {
 			// ∂L/∂θ += (∂f/∂θ)ᵀ (∂P/∂z)ᵀ r / b
 			if o.Phys == nil {
 				copy(ws.v, ws.res)
@@ -263,13 +396,13 @@ func (o *Objective) Eval(out *Batch, ws *Workspace, params []float64, d Data, id
 						continue
 					}
 					for c, f := range ws.fj[j*P : (j+1)*P] {
-						out.Grad[c] += vj * f
+						grad[c] += vj * f
 					}
 				}
 			} else {
-				o.Net.Backprop(out.Grad, ws.net, params, ws.v)
+				o.Net.Backprop(grad, ws.net, params, ws.v)
 			}
 		}
 	}
-	out.Loss = sum * inv
+	return sum
 }

@@ -1,0 +1,390 @@
+// This file adapts Dbdsqr from gonum.org/v1/gonum/lapack/gonum (v0.17.0),
+// Copyright ©2015 The Gonum Authors, BSD-style licence; see
+// https://github.com/gonum/gonum/blob/master/LICENSE.
+
+package halfinv
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/lapack"
+)
+
+// Machine constants of LAPACK's dlamch, as gonum defines them.
+const (
+	dlamchE = 0x1p-53
+	dlamchS = 0x1p-1022
+)
+
+// rotKind tells how a recorded operation acts on a vector.
+type rotKind uint8
+
+const (
+	opRot  rotKind = iota // plane rotation of entries j and j+1
+	opNeg                 // negation of entry j
+	opSwap                // exchange of entries j and j2
+)
+
+// rotOp is one orthogonal operation that Dbdsqr would apply to the rows of
+// Vᵀ. A rotation maps (x_j, x_{j+1}) to (c·x_j + s·x_{j+1}, c·x_{j+1} − s·x_j),
+// the convention of Dlasr(Left, Variable) and Drot.
+type rotOp struct {
+	kind  rotKind
+	j, j2 int32
+	c, s  float64
+}
+
+// rotLog records, in order, the operations G_1, …, G_N whose product
+// G_N⋯G_1 is the transpose Pᵀ of the right singular vectors of a bidiagonal
+// matrix B = Q·Σ·Pᵀ.
+type rotLog struct {
+	ops []rotOp
+}
+
+func (l *rotLog) rotations(off int, c, s []float64, n int, backward bool) {
+	if backward {
+		for j := n - 2; j >= 0; j-- {
+			if c[j] != 1 || s[j] != 0 {
+				l.ops = append(l.ops, rotOp{kind: opRot, j: int32(off + j), c: c[j], s: s[j]})
+			}
+		}
+		return
+	}
+	for j := 0; j < n-1; j++ {
+		if c[j] != 1 || s[j] != 0 {
+			l.ops = append(l.ops, rotOp{kind: opRot, j: int32(off + j), c: c[j], s: s[j]})
+		}
+	}
+}
+
+// applyP overwrites x with P·x = G_1ᵀ⋯G_Nᵀ·x, applying the transposed
+// operations in reverse order. This costs O(N) instead of the O(N·k) of
+// accumulating Pᵀ as a k×k matrix.
+func (l *rotLog) applyP(x []float64) {
+	for i := len(l.ops) - 1; i >= 0; i-- {
+		op := &l.ops[i]
+		switch op.kind {
+		case opRot:
+			a, b := x[op.j], x[op.j+1]
+			x[op.j] = op.c*a - op.s*b
+			x[op.j+1] = op.s*a + op.c*b
+		case opNeg:
+			x[op.j] = -x[op.j]
+		case opSwap:
+			x[op.j], x[op.j2] = x[op.j2], x[op.j]
+		}
+	}
+}
+
+// bdsqrLog computes the singular values of the n×n upper bidiagonal matrix
+// B with diagonal d and superdiagonal e by implicit zero-shift and shifted
+// QR iterations, B = Q·Σ·Pᵀ. It overwrites d with Σ in decreasing order and
+// c (length n) with Qᵀ·c, and records the right rotations in lg so that
+// P·x can be formed afterwards for any x with lg.applyP.
+//
+// It is gonum's Dbdsqr (the algorithm of Demmel & Kahan, "Accurate singular
+// values of bidiagonal matrices", SIAM J. Sci. Stat. Comput. 11 (1990), as
+// implemented in LAPACK's dbdsqr) with ncvt = n, nru = 0 and ncc = 1, except
+// that each operation it would apply to the rows of VT is logged instead.
+// The sequence of rotations depends on d and e only, so d, e and c end
+// bit-for-bit as gonum's Dbdsqr leaves them. work must have length at least
+// 4·(n−1).
+func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
+	lg.ops = lg.ops[:0]
+	if n == 0 {
+		return true
+	}
+	const maxIter = 6
+	if n != 1 {
+		nm1 := n - 1
+		nm12 := nm1 + nm1
+		nm13 := nm12 + nm1
+		idir := 0
+
+		eps := dlamchE
+		unfl := dlamchS
+		tolmul := math.Max(10, math.Min(100, math.Pow(eps, -1.0/8)))
+		tol := tolmul * eps
+		var smax float64
+		for i := 0; i < n; i++ {
+			smax = math.Max(smax, math.Abs(d[i]))
+		}
+		for i := 0; i < n-1; i++ {
+			smax = math.Max(smax, math.Abs(e[i]))
+		}
+
+		var smin float64
+		sminoa := math.Abs(d[0])
+		if sminoa != 0 {
+			mu := sminoa
+			for i := 1; i < n; i++ {
+				mu = math.Abs(d[i]) * (mu / (mu + math.Abs(e[i-1])))
+				sminoa = math.Min(sminoa, mu)
+				if sminoa == 0 {
+					break
+				}
+			}
+		}
+		sminoa = sminoa / math.Sqrt(float64(n))
+		thresh := math.Max(tol*sminoa, float64(maxIter*n*n)*unfl)
+		maxIt := maxIter * n * n
+		iter := 0
+		oldl2 := -1
+		oldm := -1
+		m := n
+
+	Outer:
+		for m > 1 {
+			if iter > maxIt {
+				for i := 0; i < n-1; i++ {
+					if e[i] != 0 {
+						return false
+					}
+				}
+				return true
+			}
+			smax = math.Abs(d[m-1])
+			var l2 int
+			var broke bool
+			for l3 := 0; l3 < m-1; l3++ {
+				l2 = m - l3 - 2
+				abss := math.Abs(d[l2])
+				abse := math.Abs(e[l2])
+				if abse <= thresh {
+					broke = true
+					break
+				}
+				smax = math.Max(math.Max(smax, abss), abse)
+			}
+			if broke {
+				e[l2] = 0
+				if l2 == m-2 {
+					m--
+					continue
+				}
+				l2++
+			} else {
+				l2 = 0
+			}
+			if l2 == m-2 {
+				// Handle the 2×2 block separately.
+				var sinr, cosr, sinl, cosl float64
+				d[m-1], d[m-2], sinr, cosr, sinl, cosl = impl.Dlasv2(d[m-2], e[m-2], d[m-1])
+				e[m-2] = 0
+				lg.ops = append(lg.ops, rotOp{kind: opRot, j: int32(m - 2), c: cosr, s: sinr})
+				a, b := c[m-2], c[m-1]
+				c[m-2] = cosl*a + sinl*b
+				c[m-1] = cosl*b - sinl*a
+				m -= 2
+				continue
+			}
+			if l2 > oldm-1 || m-1 < oldl2 {
+				if math.Abs(d[l2]) >= math.Abs(d[m-1]) {
+					idir = 1
+				} else {
+					idir = 2
+				}
+			}
+			if idir == 1 {
+				if math.Abs(e[m-2]) <= math.Abs(tol)*math.Abs(d[m-1]) {
+					e[m-2] = 0
+					continue
+				}
+				mu := math.Abs(d[l2])
+				smin = mu
+				for l3 := l2; l3 < m-1; l3++ {
+					if math.Abs(e[l3]) <= tol*mu {
+						e[l3] = 0
+						continue Outer
+					}
+					mu = math.Abs(d[l3+1]) * (mu / (mu + math.Abs(e[l3])))
+					smin = math.Min(smin, mu)
+				}
+			} else {
+				if math.Abs(e[l2]) <= math.Abs(tol)*math.Abs(d[l2]) {
+					e[l2] = 0
+					continue
+				}
+				mu := math.Abs(d[m-1])
+				smin = mu
+				for l3 := m - 2; l3 >= l2; l3-- {
+					if math.Abs(e[l3]) <= tol*mu {
+						e[l3] = 0
+						continue Outer
+					}
+					mu = math.Abs(d[l3]) * (mu / (mu + math.Abs(e[l3])))
+					smin = math.Min(smin, mu)
+				}
+			}
+			oldl2 = l2
+			oldm = m
+			var shift float64
+			if float64(n)*tol*(smin/smax) <= math.Max(eps, (1.0/100)*tol) {
+				shift = 0
+			} else {
+				var sl2 float64
+				if idir == 1 {
+					sl2 = math.Abs(d[l2])
+					shift, _ = impl.Dlas2(d[m-2], e[m-2], d[m-1])
+				} else {
+					sl2 = math.Abs(d[m-1])
+					shift, _ = impl.Dlas2(d[l2], e[l2], d[l2+1])
+				}
+				if sl2 > 0 {
+					if (shift/sl2)*(shift/sl2) < eps {
+						shift = 0
+					}
+				}
+			}
+			iter += m - l2 + 1
+			if shift == 0 {
+				if idir == 1 {
+					cs := 1.0
+					oldcs := 1.0
+					var sn, r, oldsn float64
+					for i := l2; i < m-1; i++ {
+						cs, sn, r = impl.Dlartg(d[i]*cs, e[i])
+						if i > l2 {
+							e[i-1] = oldsn * r
+						}
+						oldcs, oldsn, d[i] = impl.Dlartg(oldcs*r, d[i+1]*sn)
+						work[i-l2] = cs
+						work[i-l2+nm1] = sn
+						work[i-l2+nm12] = oldcs
+						work[i-l2+nm13] = oldsn
+					}
+					h := d[m-1] * cs
+					d[m-1] = h * oldcs
+					e[m-2] = h * oldsn
+					lg.rotations(l2, work, work[n-1:], m-l2, false)
+					impl.Dlasr(blas.Left, lapack.Variable, lapack.Forward, m-l2, 1, work[nm12:], work[nm13:], c[l2:], 1)
+					if math.Abs(e[m-2]) < thresh {
+						e[m-2] = 0
+					}
+				} else {
+					cs := 1.0
+					oldcs := 1.0
+					var sn, r, oldsn float64
+					for i := m - 1; i >= l2+1; i-- {
+						cs, sn, r = impl.Dlartg(d[i]*cs, e[i-1])
+						if i < m-1 {
+							e[i] = oldsn * r
+						}
+						oldcs, oldsn, d[i] = impl.Dlartg(oldcs*r, d[i-1]*sn)
+						work[i-l2-1] = cs
+						work[i-l2+nm1-1] = -sn
+						work[i-l2+nm12-1] = oldcs
+						work[i-l2+nm13-1] = -oldsn
+					}
+					h := d[l2] * cs
+					d[l2] = h * oldcs
+					e[l2] = h * oldsn
+					lg.rotations(l2, work[nm12:], work[nm13:], m-l2, true)
+					impl.Dlasr(blas.Left, lapack.Variable, lapack.Backward, m-l2, 1, work, work[n-1:], c[l2:], 1)
+					if math.Abs(e[l2]) <= thresh {
+						e[l2] = 0
+					}
+				}
+			} else {
+				if idir == 1 {
+					// Chase the bulge from top to bottom.
+					f := (math.Abs(d[l2]) - shift) * (math.Copysign(1, d[l2]) + shift/d[l2])
+					g := e[l2]
+					var cosl, sinl float64
+					for i := l2; i < m-1; i++ {
+						cosr, sinr, r := impl.Dlartg(f, g)
+						if i > l2 {
+							e[i-1] = r
+						}
+						f = cosr*d[i] + sinr*e[i]
+						e[i] = cosr*e[i] - sinr*d[i]
+						g = sinr * d[i+1]
+						d[i+1] *= cosr
+						cosl, sinl, r = impl.Dlartg(f, g)
+						d[i] = r
+						f = cosl*e[i] + sinl*d[i+1]
+						d[i+1] = cosl*d[i+1] - sinl*e[i]
+						if i < m-2 {
+							g = sinl * e[i+1]
+							e[i+1] = cosl * e[i+1]
+						}
+						work[i-l2] = cosr
+						work[i-l2+nm1] = sinr
+						work[i-l2+nm12] = cosl
+						work[i-l2+nm13] = sinl
+					}
+					e[m-2] = f
+					lg.rotations(l2, work, work[n-1:], m-l2, false)
+					impl.Dlasr(blas.Left, lapack.Variable, lapack.Forward, m-l2, 1, work[nm12:], work[nm13:], c[l2:], 1)
+					if math.Abs(e[m-2]) <= thresh {
+						e[m-2] = 0
+					}
+				} else {
+					// Chase the bulge from bottom to top.
+					f := (math.Abs(d[m-1]) - shift) * (math.Copysign(1, d[m-1]) + shift/d[m-1])
+					g := e[m-2]
+					for i := m - 1; i > l2; i-- {
+						cosr, sinr, r := impl.Dlartg(f, g)
+						if i < m-1 {
+							e[i] = r
+						}
+						f = cosr*d[i] + sinr*e[i-1]
+						e[i-1] = cosr*e[i-1] - sinr*d[i]
+						g = sinr * d[i-1]
+						d[i-1] *= cosr
+						cosl, sinl, r := impl.Dlartg(f, g)
+						d[i] = r
+						f = cosl*e[i-1] + sinl*d[i-1]
+						d[i-1] = cosl*d[i-1] - sinl*e[i-1]
+						if i > l2+1 {
+							g = sinl * e[i-2]
+							e[i-2] *= cosl
+						}
+						work[i-l2-1] = cosr
+						work[i-l2+nm1-1] = -sinr
+						work[i-l2+nm12-1] = cosl
+						work[i-l2+nm13-1] = -sinl
+					}
+					e[l2] = f
+					if math.Abs(e[l2]) <= thresh {
+						e[l2] = 0
+					}
+					lg.rotations(l2, work[nm12:], work[nm13:], m-l2, true)
+					impl.Dlasr(blas.Left, lapack.Variable, lapack.Backward, m-l2, 1, work, work[n-1:], c[l2:], 1)
+				}
+			}
+		}
+	}
+
+	// Make the singular values positive.
+	for i := 0; i < n; i++ {
+		if d[i] < 0 {
+			d[i] *= -1
+			lg.ops = append(lg.ops, rotOp{kind: opNeg, j: int32(i)})
+		}
+	}
+	// Sort them in decreasing order.
+	for i := 0; i < n-1; i++ {
+		isub := 0
+		smin := d[0]
+		for j := 1; j < n-i; j++ {
+			if d[j] <= smin {
+				isub = j
+				smin = d[j]
+			}
+		}
+		if isub != n-i {
+			d[isub] = d[n-i-1]
+			d[n-i-1] = smin
+			lg.ops = append(lg.ops, rotOp{kind: opSwap, j: int32(isub), j2: int32(n - i - 1)})
+			c[isub], c[n-i-1] = c[n-i-1], c[isub]
+		}
+	}
+	for i := 0; i < n-1; i++ {
+		if e[i] != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,190 @@
+package halfinv
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack"
+
+	"github.com/higlab/hig/higlib/internal/par"
+)
+
+// Tile sizes of the parallel level-3 updates. gonum's Dgemm launches
+// goroutines, and allocates, once C spans minParBlock = 4 or more of its
+// 64×64 blocks; a tile of at most tileRows×tileCols spans at most 3, so each
+// tile runs gonum's serial kernel, and the tiles are spread over the par
+// pool instead.
+const (
+	tileRows = 64
+	tileCols = 192
+)
+
+// poolState holds the jobs that Solver runs on the par pool, preallocated
+// so that running them does not allocate.
+type poolState struct {
+	group    par.Group
+	gemmJob  gemmJob
+	larfbJob larfbJob
+}
+
+// gemmJob is C ← α·op(A)·op(B) + β·C split into tiles of C, one per part.
+// Each element of C is computed by the same serial kernel, with the same
+// order of operations, whatever the tiling.
+type gemmJob struct {
+	tA, tB      blas.Transpose
+	m, n, k     int
+	alpha, beta float64
+	a           []float64
+	lda         int
+	b           []float64
+	ldb         int
+	c           []float64
+	ldc         int
+	tilesN      int
+}
+
+func (g *gemmJob) parts() int {
+	g.tilesN = (g.n + tileCols - 1) / tileCols
+	return ((g.m + tileRows - 1) / tileRows) * g.tilesN
+}
+
+func (g *gemmJob) Run(p int) {
+	r0 := (p / g.tilesN) * tileRows
+	c0 := (p % g.tilesN) * tileCols
+	r1, c1 := min(g.m, r0+tileRows), min(g.n, c0+tileCols)
+	a := g.a[r0*g.lda:]
+	if g.tA == blas.Trans {
+		a = g.a[r0:]
+	}
+	b := g.b[c0:]
+	if g.tB == blas.Trans {
+		b = g.b[c0*g.ldb:]
+	}
+	blas64.Implementation().Dgemm(g.tA, g.tB, r1-r0, c1-c0, g.k, g.alpha, a, g.lda, b, g.ldb, g.beta, g.c[r0*g.ldc+c0:], g.ldc)
+}
+
+// gemm runs a gemmJob on the pool.
+func (s *Solver) gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	g := &s.pool.gemmJob
+	*g = gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	s.pool.group.Do(g, g.parts(), false)
+	*g = gemmJob{}
+}
+
+// larfbJob applies the block reflector H = I − Vᵀ·T·V of a row-wise,
+// forward-stored block of k reflectors from the right, C ← C·H, to the m×n
+// matrix C, one block of tileRows rows per part: it is the Right, NoTrans,
+// Forward, RowWise case of LAPACK's dlarfb (Schreiber & Van Loan, "A
+// storage-efficient WY representation for products of Householder
+// transformations", SIAM J. Sci. Stat. Comput. 10 (1989)), written so that
+// no BLAS call is large enough for gonum to parallelise it. Rows of C are
+// independent, so the result does not depend on the split.
+type larfbJob struct {
+	m, n, k int
+	v       []float64 // k×n, unit upper triangular in its first k columns
+	ldv     int
+	t       []float64 // k×k upper triangular
+	ldt     int
+	c       []float64
+	ldc     int
+	work    []float64 // tileRows×k per part
+}
+
+func (l *larfbJob) parts() int { return (l.m + tileRows - 1) / tileRows }
+
+func (l *larfbJob) Run(p int) {
+	bi := blas64.Implementation()
+	r0 := p * tileRows
+	m := min(l.m, r0+tileRows) - r0
+	n, k := l.n, l.k
+	c := l.c[r0*l.ldc:]
+	w := l.work[p*tileRows*k : (p+1)*tileRows*k]
+	// W = C1·V1ᵀ + C2·V2ᵀ.
+	for i := range m {
+		copy(w[i*k:(i+1)*k], c[i*l.ldc:i*l.ldc+k])
+	}
+	bi.Dtrmm(blas.Right, blas.Upper, blas.Trans, blas.Unit, m, k, 1, l.v, l.ldv, w, k)
+	if n > k {
+		bi.Dgemm(blas.NoTrans, blas.Trans, m, k, n-k, 1, c[k:], l.ldc, l.v[k:], l.ldv, 1, w, k)
+	}
+	// W ← W·T.
+	bi.Dtrmm(blas.Right, blas.Upper, blas.NoTrans, blas.NonUnit, m, k, 1, l.t, l.ldt, w, k)
+	// C2 −= W·V2, in column tiles.
+	for c0 := k; c0 < n; c0 += tileCols {
+		c1 := min(n, c0+tileCols)
+		bi.Dgemm(blas.NoTrans, blas.NoTrans, m, c1-c0, k, -1, w, k, l.v[c0:], l.ldv, 1, c[c0:], l.ldc)
+	}
+	// C1 −= W·V1.
+	bi.Dtrmm(blas.Right, blas.Upper, blas.NoTrans, blas.Unit, m, k, 1, l.v, l.ldv, w, k)
+	for i := range m {
+		row := c[i*l.ldc : i*l.ldc+k]
+		for j, x := range w[i*k : (i+1)*k] {
+			row[j] -= x
+		}
+	}
+}
+
+// lqBlock is the panel width of gelqf.
+const lqBlock = 32
+
+// gelqf computes the LQ factorisation of the m×n matrix a (m < n) in place,
+// as LAPACK's dgelqf does (Golub & Van Loan, Matrix Computations, 4th ed.,
+// Sec. 5.2.3, blocked Householder QR applied to Aᵀ): each panel of lqBlock
+// rows is factorised by Dgelq2, its reflectors are gathered into a block
+// reflector by Dlarft, and the rows below are updated by larfbJob on the
+// pool. It needs lqWork(m) elements of s.lqw.
+func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
+	k := min(m, n)
+	tw := s.lqw[:lqBlock*lqBlock]
+	ww := s.lqw[lqBlock*lqBlock:]
+	var i int
+	for i = 0; i+lqBlock < k; i += lqBlock {
+		ib := lqBlock
+		impl.Dgelq2(ib, n-i, a[i*n+i:], n, tau[i:], ww)
+		impl.Dlarft(lapack.Forward, lapack.RowWise, n-i, ib, a[i*n+i:], n, tau[i:], tw, ib)
+		l := &s.pool.larfbJob
+		*l = larfbJob{m: m - i - ib, n: n - i, k: ib, v: a[i*n+i:], ldv: n, t: tw, ldt: ib, c: a[(i+ib)*n+i:], ldc: n, work: ww}
+		s.pool.group.Do(l, l.parts(), false)
+		*l = larfbJob{}
+	}
+	impl.Dgelq2(m-i, n-i, a[i*n+i:], n, tau[i:], ww)
+}
+
+// lqWork is the length of workspace that gelqf needs for an m-row matrix.
+func lqWork(m, n int) int {
+	return lqBlock*lqBlock + max(tileRows*lqBlock*((m+tileRows-1)/tileRows), m, n)
+}
+
+// brdBlock is the panel width of gebrd.
+const brdBlock = 32
+
+// gebrd reduces the n×n matrix a to upper bidiagonal form in place, as
+// LAPACK's dgebrd does (Golub & Van Loan, Sec. 5.4.8; the blocked panel
+// reduction of Dongarra, Sorensen & Hammarling, "Block reduction of matrices
+// to condensed forms for eigenvalue computations", J. Comput. Appl. Math. 27
+// (1989)): Dlabrd reduces brdBlock rows and columns at a time and returns
+// X and Y for the rank-2·brdBlock update A ← A − V·Yᵀ − X·Uᵀ of the rest,
+// which runs as tiled gemms on the pool. It needs brdWork(n) elements of
+// s.brw.
+func (s *Solver) gebrd(n int, a, d, e, tauQ, tauP []float64) {
+	nb := brdBlock
+	x := s.brw[:n*nb]
+	y := s.brw[n*nb : 2*n*nb]
+	var i int
+	for i = 0; n-i > 2*nb; i += nb {
+		impl.Dlabrd(n-i, n-i, nb, a[i*n+i:], n, d[i:], e[i:], tauQ[i:], tauP[i:], x, nb, y, nb)
+		r := n - i - nb
+		s.gemm(blas.NoTrans, blas.Trans, r, r, nb, -1, a[(i+nb)*n+i:], n, y[nb*nb:], nb, 1, a[(i+nb)*n+i+nb:], n)
+		s.gemm(blas.NoTrans, blas.NoTrans, r, r, nb, -1, x[nb*nb:], nb, a[i*n+i+nb:], n, 1, a[(i+nb)*n+i+nb:], n)
+		for j := i; j < i+nb; j++ {
+			a[j*n+j] = d[j]
+			a[j*n+j+1] = e[j]
+		}
+	}
+	impl.Dgebd2(n-i, n-i, a[i*n+i:], n, d[i:], e[i:], tauQ[i:], tauP[i:], s.brw)
+}
+
+// brdWork is the length of workspace that gebrd needs for an n×n matrix.
+func brdWork(n int) int { return max(2*n*brdBlock, n) }
