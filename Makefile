@@ -18,7 +18,7 @@ NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help kernel lab notebooks test figures tau-sweep bench clean
+.PHONY: help kernel lab notebooks test figures scaling tau-sweep bench clean
 
 help: ## List the targets.
 	@echo "Targets:"
@@ -61,8 +61,12 @@ test: ## go vet, then go test ./... (includes executing and checking the noteboo
 	$(GO) vet ./...
 	$(GO) test -timeout=30m ./...
 
-figures: ## The main job: run the toy study and write figures/toy_* (a few minutes).
+figures: ## The main job: the toy study (figures/toy_*) and the step-cost scaling (figures/scaling.*), ≈ 4 min.
 	$(GO) run ./cmd/hig toy -out figures
+	$(GO) run ./cmd/hig scaling -out figures
+
+scaling: ## Only the step-cost scaling figure (figures/scaling.*), ≈ 30 s.
+	$(GO) run ./cmd/hig scaling -out figures
 
 tau-sweep: ## Gauss-Newton and HIG at τ = 1e-4 and 1e-2 (figures/tau-*/), to set beside the τ = 1e-6 study.
 	for t in 1e-4 1e-2; do $(GO) run ./cmd/hig toy -methods gn,hig -tau $$t -out figures/tau-$$t || exit 1; done
