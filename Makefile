@@ -18,7 +18,7 @@ NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help kernel lab notebooks test figures scaling tau-sweep bench clean
+.PHONY: help kernel lab notebooks test figures scaling tau-sweep bench bench-numpy clean
 
 help: ## List the targets.
 	@echo "Targets:"
@@ -73,6 +73,10 @@ tau-sweep: ## Gauss-Newton and HIG at τ = 1e-4 and 1e-2 (figures/tau-*/), to se
 
 bench: ## Benchmarks of the HIG step and the half-inverse (ratios: solver vs reference).
 	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep' -benchmem -benchtime=20x ./higlib/...
+
+bench-numpy: ## The same half-inverse in numpy (LAPACK SVD) beside the Go Solver; needs python3-numpy.
+	$(PYTHON) scripts/bench_numpy.py
+	$(GO) test -run '^$$' -bench 'HalfInverse/.*/solver' -benchmem -benchtime=20x ./higlib/halfinv
 
 clean: ## Remove ./bin.
 	rm -rf $(BIN)
