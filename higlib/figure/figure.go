@@ -2,7 +2,8 @@
 // the Half-Inverse Gradients chapter of the Physics-based Deep Learning
 // book: validation loss against wall-clock time on a log scale, the mean
 // and standard deviation of the hidden activations ("neuron saturation"),
-// and the path of one validation sample in the physics output space with its
+// to which we add the share of saturated activations as a dashed line, and
+// the path of one validation sample in the physics output space with its
 // start and target marked.
 //
 // Figures are rendered to PNG or SVG bytes in memory, so that notebooks
@@ -96,7 +97,7 @@ func (f *Figure) Plots() ([3]*plot.Plot, error) {
 	loss, sat, traj := plot.New(), plot.New(), plot.New()
 	loss.Title.Text, sat.Title.Text, traj.Title.Text = "Loss curve", "Neuron saturation", "Physical trajectory"
 	loss.X.Label.Text, sat.X.Label.Text = xlabel, xlabel
-	loss.Y.Label.Text, sat.Y.Label.Text = "validation loss", "hidden activation (mean ± std)"
+	loss.Y.Label.Text, sat.Y.Label.Text = "validation loss", "hidden activation: mean ± std; dashed: share saturated"
 	traj.X.Label.Text, traj.Y.Label.Text = "y₁", "y₂"
 	loss.Y.Scale = plot.LogScale{}
 	loss.Y.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -111,6 +112,7 @@ func (f *Figure) Plots() ([3]*plot.Plot, error) {
 		}
 		n := len(s.Records)
 		lxy, mxy, band, path := make(plotter.XYs, 0, n), make(plotter.XYs, n), make(plotter.XYs, 2*n), make(plotter.XYs, n)
+		sxy := make(plotter.XYs, n)
 		for k, r := range s.Records {
 			x := r.Seconds
 			if f.X == Steps {
@@ -120,6 +122,7 @@ func (f *Figure) Plots() ([3]*plot.Plot, error) {
 				lxy = append(lxy, plotter.XY{X: x, Y: max(r.Loss, 1e-12)})
 			}
 			mxy[k] = plotter.XY{X: x, Y: r.ActMean}
+			sxy[k] = plotter.XY{X: x, Y: r.Saturated}
 			band[k] = plotter.XY{X: x, Y: r.ActMean + r.ActStd}
 			band[2*n-1-k] = plotter.XY{X: x, Y: r.ActMean - r.ActStd}
 			path[k] = plotter.XY{X: r.Y[0], Y: r.Y[1]}
@@ -145,7 +148,12 @@ func (f *Figure) Plots() ([3]*plot.Plot, error) {
 			return out, fmt.Errorf("figure: activation mean of %q: %w", s.Label, err)
 		}
 		ml.Color, ml.Width = col, vg.Points(1.5)
-		sat.Add(poly, ml)
+		sl, err := plotter.NewLine(sxy)
+		if err != nil {
+			return out, fmt.Errorf("figure: saturated share of %q: %w", s.Label, err)
+		}
+		sl.Color, sl.Width, sl.Dashes = col, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
+		sat.Add(poly, ml, sl)
 		pl, err := plotter.NewLine(path)
 		if err != nil {
 			return out, fmt.Errorf("figure: trajectory of %q: %w", s.Label, err)

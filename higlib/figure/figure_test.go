@@ -31,7 +31,7 @@ func synthetic() *figure.Figure {
 			recs = append(recs, train.Record{
 				Step: i, Seconds: t,
 				Loss:    0.5 * decay,
-				ActMean: 0.3 * float64(k-1) * (1 - decay), ActStd: 0.2 + 0.1*decay,
+				ActMean: 0.3 * float64(k-1) * (1 - decay), ActStd: 0.2 + 0.1*decay, Saturated: 0.5 * (1 - decay) * float64(k) / 2,
 				Y: []float64{0.8 - 0.8*decay*math.Cos(rate*t), -1 + decay*math.Sin(rate*t) + decay},
 			})
 		}

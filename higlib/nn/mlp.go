@@ -60,6 +60,9 @@ func (a Activation) apply(z float64) float64 {
 	return z
 }
 
+// Deriv returns the slope σ'(z) given z and the activation's output y = σ(z).
+func (a Activation) Deriv(z, y float64) float64 { return a.deriv(z, y) }
+
 // deriv returns σ'(z) given z and the activation's output y = σ(z).
 func (a Activation) deriv(z, y float64) float64 {
 	switch a {
@@ -201,6 +204,10 @@ func (m *MLP) NewWorkspace() *Workspace {
 // Activation returns the output a_l of layer l (0 is the input, Layers() the
 // network output) from the last Forward on ws. The slice is owned by ws.
 func (ws *Workspace) Activation(l int) []float64 { return ws.act[l] }
+
+// PreActivation returns the input z_l = W_l a_{l−1} + b_l of layer l's
+// activation (l = 1 … Layers()) from the last Forward on ws.
+func (ws *Workspace) PreActivation(l int) []float64 { return ws.pre[l] }
 
 // Forward evaluates the network at x and returns its output, a slice owned
 // by ws that the next call overwrites. The hidden activations stay available

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/higlab/hig/higlib/figure"
+	"github.com/higlab/hig/higlib/train"
 )
 
 // DefaultGrid is the learning-rate grid searched for each method before the
@@ -57,6 +58,7 @@ type Summary struct {
 	WallSeconds float64 `json:"wall_seconds"`
 	ActMean     float64 `json:"act_mean"`
 	ActStd      float64 `json:"act_std"`
+	Saturated   float64 `json:"saturated"` // fraction of saturated hidden activations (train.Record.Saturated)
 	LearnRate   float64 `json:"learning_rate"`
 	Tau         float64 `json:"tau,omitempty"`   // GN and HIG only
 	Kappa       float64 `json:"kappa,omitempty"` // GN and HIG only
@@ -220,7 +222,7 @@ func (s *Study) one(lambda float64, method string, lr float64, seed uint64, tuni
 	f := run.Result.Final
 	sum := Summary{
 		Lambda: lambda, Method: method, Seed: seed, FinalLoss: f.Loss, Diverged: run.Err != nil,
-		Steps: run.Result.Steps, WallSeconds: run.Result.Seconds, ActMean: f.ActMean, ActStd: f.ActStd,
+		Steps: run.Result.Steps, WallSeconds: run.Result.Seconds, ActMean: f.ActMean, ActStd: f.ActStd, Saturated: f.Saturated,
 		LearnRate: lr, BatchSize: setup.BatchSize, TrainSize: setup.TrainSize, ValidSize: setup.ValidSize,
 		Budget: s.budget(method), Tuning: tuning,
 	}
@@ -292,26 +294,27 @@ func Color(method string) color.Color {
 // validation loss over the seeds, and the median steps and seconds.
 func (o *Outcome) Table() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "| λ | method | learning rate | median final loss | min | max | diverged | median steps | median seconds |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| λ | method | learning rate | median final loss | min | max | diverged | saturated (median) | median steps | median seconds |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, l := range o.Lambdas {
 		for _, m := range o.Methods {
 			runs := o.Runs[l][m]
-			var losses, steps, secs []float64
+			var losses, sat, steps, secs []float64
 			div := 0
 			for _, r := range runs {
 				losses = append(losses, r.FinalLoss())
+				sat = append(sat, r.Result.Final.Saturated)
 				steps = append(steps, float64(r.Result.Steps))
 				secs = append(secs, r.Result.Seconds)
 				if r.Err != nil {
 					div++
 				}
 			}
-			fmt.Fprintf(&b, "| %g | %s | %g | %.3g | %.3g | %.3g | %d/%d | %.0f | %.1f |\n",
-				l, Label(m), o.Best[l][m], median(losses), slices.Min(losses), slices.Max(losses), div, len(runs), median(steps), median(secs))
+			fmt.Fprintf(&b, "| %g | %s | %g | %.3g | %.3g | %.3g | %d/%d | %.0f %% | %.0f | %.1f |\n",
+				l, Label(m), o.Best[l][m], median(losses), slices.Min(losses), slices.Max(losses), div, len(runs), 100*median(sat), median(steps), median(secs))
 		}
 	}
-	fmt.Fprintf(&b, "\nSeeds: %v. Diverged runs count as +Inf.\n", o.Seeds)
+	fmt.Fprintf(&b, "\nSeeds: %v. Diverged runs count as +Inf. Saturated: share of hidden activations on the validation set with tanh' < %g (|a| > 0.99) at the end.\n", o.Seeds, train.SaturationSlope)
 	return b.String()
 }
 

@@ -49,15 +49,26 @@ type Settings struct {
 
 // Record is one observation of a run.
 type Record struct {
-	Step       int       `json:"step"`
-	Seconds    float64   `json:"seconds"`     // training wall-clock time so far
-	Loss       float64   `json:"loss"`        // validation loss
-	BatchLoss  float64   `json:"batch_loss"`  // loss of the last mini-batch before its update
-	ActMean    float64   `json:"act_mean"`    // mean of all hidden activations over the validation set
-	ActStd     float64   `json:"act_std"`     // their standard deviation
+	Step      int     `json:"step"`
+	Seconds   float64 `json:"seconds"`    // training wall-clock time so far
+	Loss      float64 `json:"loss"`       // validation loss
+	BatchLoss float64 `json:"batch_loss"` // loss of the last mini-batch before its update
+	ActMean   float64 `json:"act_mean"`   // mean of all hidden activations over the validation set
+	ActStd    float64 `json:"act_std"`    // their standard deviation
+	// Saturated is the fraction of hidden activations, over all hidden
+	// neurons and validation samples, whose slope σ'(z) is below
+	// SaturationSlope: tanh units with |a| > 0.99, inactive ReLU units.
+	// Mean ± std can hide saturation at both +1 and −1 (mean 0, std 1);
+	// this number does not.
+	Saturated  float64   `json:"saturated"`
 	Y          []float64 `json:"y"`           // physics output of the tracked validation sample
 	UpdateNorm float64   `json:"update_norm"` // ‖Δθ‖ of the last update
 }
+
+// SaturationSlope is the slope below which a hidden activation counts as
+// saturated in Record.Saturated: tanh'(z) < 0.02 means |tanh z| > 0.99,
+// where a unit passes on less than 2 % of the gradient reaching it.
+const SaturationSlope = 0.02
 
 // Recorder receives records as training goes. Returning an error stops
 // training with that error.
@@ -256,16 +267,21 @@ func (r *run) record(cur *Record, params []float64, step int, elapsed time.Durat
 	n := r.valid.Len()
 	y := make([]float64, obj.Dim())
 	var loss, sum, sumsq float64
-	var count int
+	var count, saturated int
 	L := obj.Net.Layers()
 	for i := 0; i < n; i++ {
 		obj.Predict(y, ws, params, r.valid.X.RawRowView(i))
 		loss += objective.HalfSquaredError(y, r.valid.Y.RawRowView(i))
 		for l := 1; l < L; l++ {
-			for _, a := range ws.Net().Activation(l) {
+			act := obj.Net.Acts[l-1]
+			z := ws.Net().PreActivation(l)
+			for k, a := range ws.Net().Activation(l) {
 				sum += a
 				sumsq += a * a
 				count++
+				if act.Deriv(z[k], a) < SaturationSlope {
+					saturated++
+				}
 			}
 		}
 	}
@@ -274,6 +290,7 @@ func (r *run) record(cur *Record, params []float64, step int, elapsed time.Durat
 		mean := sum / float64(count)
 		rec.ActMean = mean
 		rec.ActStd = math.Sqrt(max(0, sumsq/float64(count)-mean*mean))
+		rec.Saturated = float64(saturated) / float64(count)
 	}
 	obj.Predict(y, ws, params, r.valid.X.RawRowView(r.track))
 	rec.Y = y
