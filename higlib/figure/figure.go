@@ -95,9 +95,9 @@ func (f *Figure) Plots() ([3]*plot.Plot, error) {
 		xlabel = "step"
 	}
 	loss, sat, traj := plot.New(), plot.New(), plot.New()
-	loss.Title.Text, sat.Title.Text, traj.Title.Text = "Loss curve", "Neuron saturation", "Physical trajectory"
+	loss.Title.Text, sat.Title.Text, traj.Title.Text = "Loss curve", "Neuron saturation (dashed: share saturated)", "Physical trajectory"
 	loss.X.Label.Text, sat.X.Label.Text = xlabel, xlabel
-	loss.Y.Label.Text, sat.Y.Label.Text = "validation loss", "hidden activation: mean ± std; dashed: share saturated"
+	loss.Y.Label.Text, sat.Y.Label.Text = "validation loss", "hidden activation"
 	traj.X.Label.Text, traj.Y.Label.Text = "y₁", "y₂"
 	loss.Y.Scale = plot.LogScale{}
 	loss.Y.Tick.Marker = plot.LogTicks{Prec: -1}
