@@ -220,12 +220,17 @@ func (f *Figure) Render(format string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, h := f.Width, f.Height
+	return render(format, f.Width, f.Height, 30*vg.Centimeter, 9*vg.Centimeter, f.Title, plots[:])
+}
+
+// render lays plots out side by side under an optional title on a canvas
+// of w × h (zero means the defaults dw × dh) and encodes it as "png" or "svg".
+func render(format string, w, h, dw, dh vg.Length, title string, plots []*plot.Plot) ([]byte, error) {
 	if w == 0 {
-		w = 30 * vg.Centimeter
+		w = dw
 	}
 	if h == 0 {
-		h = 9 * vg.Centimeter
+		h = dh
 	}
 	var canvas vg.CanvasWriterTo
 	switch format {
@@ -237,11 +242,11 @@ func (f *Figure) Render(format string) ([]byte, error) {
 		return nil, fmt.Errorf("figure: unknown format %q: use png or svg", format)
 	}
 	dc := draw.New(canvas)
-	if f.Title != "" {
-		dc = drawTitle(dc, f.Title)
+	if title != "" {
+		dc = drawTitle(dc, title)
 	}
-	tiles := draw.Tiles{Rows: 1, Cols: 3, PadX: vg.Centimeter, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
-	cells := plot.Align([][]*plot.Plot{plots[:]}, tiles, dc)
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Centimeter, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
+	cells := plot.Align([][]*plot.Plot{plots}, tiles, dc)
 	for i, p := range plots {
 		p.Draw(cells[0][i])
 	}

@@ -1,7 +1,6 @@
 package figure
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
@@ -9,9 +8,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // ScalingPoint is the measured cost of one HIG step shape: a mini-batch of
@@ -173,31 +169,5 @@ func (s *Scaling) Render(format string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, h := s.Width, s.Height
-	if w == 0 {
-		w = 24 * vg.Centimeter
-	}
-	if h == 0 {
-		h = 10 * vg.Centimeter
-	}
-	var canvas vg.CanvasWriterTo
-	switch format {
-	case "png":
-		canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(120), vgimg.UseBackgroundColor(color.White))}
-	case "svg":
-		canvas = vgsvg.New(w, h)
-	default:
-		return nil, fmt.Errorf("figure: unknown format %q: use png or svg", format)
-	}
-	dc := draw.New(canvas)
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Centimeter, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
-	cells := plot.Align([][]*plot.Plot{plots[:]}, tiles, dc)
-	for i, p := range plots {
-		p.Draw(cells[0][i])
-	}
-	var buf bytes.Buffer
-	if _, err := canvas.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("figure: encoding %s: %w", format, err)
-	}
-	return buf.Bytes(), nil
+	return render(format, s.Width, s.Height, 24*vg.Centimeter, 10*vg.Centimeter, "", plots[:])
 }

@@ -52,22 +52,15 @@ func (s *Setup) SingularValues(b int) ([]float64, error) {
 	return svd.Values(nil), nil
 }
 
-// RunMethod trains an already configured optimizer m on s with the step
-// budget of the Jacobian methods (Config.Steps) or the wall-clock budget,
-// like Run does for a named method. name labels the returned Run. Use it for
+// RunMethod trains an already configured optimizer m on s with the budget
+// its kind gets (Config.Steps if it uses the Jacobian, FirstOrderSteps if
+// not, or the wall-clock Duration), as Run does for a named method. name labels the returned Run. Use it for
 // variants that NewMethod cannot express, such as a half-inverse step that
 // clamps instead of truncating. A diverged run is returned with Err set.
 func (s *Setup) RunMethod(name string, lr float64, m optim.Method, rec train.Recorder) (*Run, error) {
-	steps := 0
-	if s.Duration == 0 {
-		steps = s.Steps
-		if !m.NeedsJacobian() {
-			steps = s.FirstOrderSteps
-		}
-	}
 	r := &Run{Method: name, LearnRate: lr}
 	settings := train.Settings{
-		Steps: steps, Duration: s.Duration, BatchSize: s.BatchSize,
+		Steps: s.stepsFor(m), Duration: s.Duration, BatchSize: s.BatchSize,
 		RecordEvery: s.RecordEvery, RecordInterval: s.RecordInterval,
 		Seed: s.Seed,
 	}

@@ -168,10 +168,22 @@ func (c Config) StepsFor(method string) int {
 	if c.Duration > 0 {
 		return 0
 	}
-	if m, err := NewMethod(method, 1, 0); err == nil && !m.NeedsJacobian() {
-		return c.FirstOrderSteps
+	m, err := NewMethod(method, 1, 0)
+	if err != nil {
+		return c.Steps
 	}
-	return c.Steps
+	return c.stepsFor(m)
+}
+
+// stepsFor is StepsFor for a method value; c must have its defaults.
+func (c Config) stepsFor(m optim.Method) int {
+	switch {
+	case c.Duration > 0:
+		return 0
+	case m.NeedsJacobian():
+		return c.Steps
+	}
+	return c.FirstOrderSteps
 }
 
 // Setup is a toy problem ready to train: objective, data and initial
@@ -222,18 +234,7 @@ func (s *Setup) Run(method string, lr float64, rec train.Recorder) (*Run, error)
 	if err != nil {
 		return nil, err
 	}
-	r := &Run{Method: method, LearnRate: lr}
-	settings := train.Settings{
-		Steps: s.StepsFor(method), Duration: s.Duration, BatchSize: s.BatchSize,
-		RecordEvery: s.RecordEvery, RecordInterval: s.RecordInterval,
-		Seed: s.Seed,
-	}
-	res, err := train.Train(s.Obj, m, s.Params0, s.Train, s.Valid, settings, train.Recorders{&r.History, rec})
-	if res == nil {
-		return nil, err
-	}
-	r.Result, r.Err = res, err
-	return r, nil
+	return s.RunMethod(method, lr, m, rec)
 }
 
 // FinalLoss returns the validation loss at the end of the run, or +Inf if
