@@ -50,7 +50,8 @@ lab: ## Start JupyterLab (or classic Jupyter Notebook) on notebooks/.
 		exit 1; \
 	fi; \
 	$(MAKE) --no-print-directory kernel && \
-	cd notebooks && echo "Starting $$app in notebooks/" && $(KERNEL_ENV) exec $$app
+	root=; [ "$$(id -u)" = 0 ] && root=--allow-root; \
+	cd notebooks && echo "Starting $$app in notebooks/" && $(KERNEL_ENV) exec $$app $$root
 
 notebooks: kernel ## Execute every notebooks/*.ipynb in place, saving outputs (no timestamps).
 	$(PYTHON) scripts/normalize_notebook.py $(NOTEBOOKS)
