@@ -35,6 +35,7 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 	ntrain := fs.Int("train", 1024, "training set `size`")
 	nvalid := fs.Int("valid", 256, "validation set `size`")
 	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ for GN and HIG, relative to the largest singular value")
+	round32 := fs.Bool("round32", false, "round the stacked Jacobian and ∂L/∂y to float32 before each GN and HIG step (a precision probe)")
 	lrs := fs.String("lr", "", "fixed learning `rates` that skip tuning, e.g. adam=0.01,hig=1")
 	out := fs.String("out", "figures", "output `folder`")
 	quiet := fs.Bool("quiet", false, "do not print progress")
@@ -97,7 +98,7 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	st.BatchSize, st.TrainSize, st.ValidSize = *batch, *ntrain, *nvalid
-	st.Tau = *tau
+	st.Tau, st.Round32 = *tau, *round32
 	if st.Tau == 0 {
 		// τ = 0 on the command line means no truncation beyond exact zeros.
 		st.Tau = math.SmallestNonzeroFloat64

@@ -66,7 +66,8 @@ type Summary struct {
 	TrainSize   int     `json:"train_size"`
 	ValidSize   int     `json:"valid_size"`
 	Budget      string  `json:"budget"`
-	Tuning      bool    `json:"tuning"` // a learning-rate search run (on TuneSeed)
+	Round32     bool    `json:"round32,omitempty"` // Jacobian and ∂L/∂y rounded to float32 before each step
+	Tuning      bool    `json:"tuning"`            // a learning-rate search run (on TuneSeed)
 }
 
 // Outcome holds everything a study produced.
@@ -224,7 +225,7 @@ func (s *Study) one(lambda float64, method string, lr float64, seed uint64, tuni
 		Lambda: lambda, Method: method, Seed: seed, FinalLoss: f.Loss, Diverged: run.Err != nil,
 		Steps: run.Result.Steps, WallSeconds: run.Result.Seconds, ActMean: f.ActMean, ActStd: f.ActStd, Saturated: f.Saturated,
 		LearnRate: lr, BatchSize: setup.BatchSize, TrainSize: setup.TrainSize, ValidSize: setup.ValidSize,
-		Budget: s.budget(method), Tuning: tuning,
+		Budget: s.budget(method), Tuning: tuning, Round32: s.Round32 && (method == GaussNewton || method == HIG),
 	}
 	if method == GaussNewton || method == HIG {
 		sum.Tau = setup.Tau

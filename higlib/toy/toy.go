@@ -127,6 +127,10 @@ type Config struct {
 	RecordInterval time.Duration
 	// Tau is the truncation threshold for GN and HIG; zero means 1e-6.
 	Tau float64
+	// Round32 rounds the stacked Jacobian and ∂L/∂y to float32 before each
+	// Gauss-Newton or HIG step (see Float32Inputs), to probe how much the
+	// precision of a float32 pipeline, as the authors used, matters.
+	Round32 bool
 	// Seed selects the data, the initial parameters and the batch order.
 	// The data seed is shared by all methods with the same Seed, so that
 	// they start from the same network and see the same samples.
@@ -234,6 +238,9 @@ func (s *Setup) Run(method string, lr float64, rec train.Recorder) (*Run, error)
 	if err != nil {
 		return nil, err
 	}
+	if s.Round32 && m.NeedsJacobian() {
+		m = Float32Inputs{m}
+	}
 	return s.RunMethod(method, lr, m, rec)
 }
 
@@ -249,4 +256,32 @@ func (r *Run) FinalLoss() float64 {
 // TrackedTarget returns ŷ for the tracked validation sample (the first).
 func (s *Setup) TrackedTarget() []float64 {
 	return append([]float64(nil), s.Valid.Y.RawRowView(0)...)
+}
+
+// Float32Inputs wraps a method that uses the stacked Jacobian and rounds the
+// Jacobian and ∂L/∂y to float32 precision (unit roundoff 2⁻²⁴ ≈ 6·10⁻⁸) in
+// place before each step, the precision in which a float32 pipeline hands
+// them to its SVD. Everything else stays float64, so it probes the
+// sensitivity of the decomposition to input precision, not a full float32
+// run.
+type Float32Inputs struct {
+	optim.Method
+}
+
+// Step implements optim.Method.
+func (f Float32Inputs) Step(delta []float64, loc *optim.Local) error {
+	if loc.Jac != nil {
+		raw := loc.Jac.RawMatrix()
+		r, c := loc.Jac.Dims()
+		for i := 0; i < r; i++ {
+			row := raw.Data[i*raw.Stride : i*raw.Stride+c]
+			for k, v := range row {
+				row[k] = float64(float32(v))
+			}
+		}
+	}
+	for i, v := range loc.GradY {
+		loc.GradY[i] = float64(float32(v))
+	}
+	return f.Method.Step(delta, loc)
 }
