@@ -1,6 +1,7 @@
 // This file adapts Dbdsqr from gonum.org/v1/gonum/lapack/gonum (v0.17.0),
-// Copyright ©2015 The Gonum Authors, BSD-style licence; see
-// https://github.com/gonum/gonum/blob/master/LICENSE.
+// Copyright ©2015 The Gonum Authors. All rights reserved. It is distributed
+// under Gonum's BSD-style licence, whose full text, conditions and
+// disclaimer are in LICENSE.gonum beside this file.
 
 package halfinv
 
