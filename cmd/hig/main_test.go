@@ -33,6 +33,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"step", "-bogus"}, 2, "-bogus"},
 		{[]string{"step", "-kappa", "2"}, 2, "-kappa 2 must lie in [0, 1]"},
 		{[]string{"step", "-tau", "-1"}, 2, "-tau -1"},
+		{[]string{"step", "-tau", "0"}, 2, "tiny positive τ"},
+		{[]string{"toy", "-tau", "0"}, 2, "tiny positive τ"},
 		{[]string{"step", "-batch", "0"}, 2, "-batch 0"},
 		{[]string{"step", "-method", "sgd"}, 2, `"sgd" is not adam, gd, gn or hig`},
 		{[]string{"step", "-method", "adam", "-kappa", "0.5"}, 2, "gn and hig only"},
@@ -158,6 +160,26 @@ func TestToyWritesFiles(t *testing.T) {
 		}
 		if r["steps"] != want {
 			t.Errorf("%v: steps %v, want %v", r["method"], r["steps"], want)
+		}
+	}
+}
+
+// TestOverflowMessages: inputs that make the numbers overflow must give an
+// error that says what to change, never JSON with Inf (which the encoder
+// cannot write) or a silent +Inf result.
+func TestOverflowMessages(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"step", "-lambda", "1e300"}, "not finite"},
+		{[]string{"step", "-method", "gn", "-lr", "1e308"}, "learning rate"},
+		{[]string{"toy", "-lambda", "1e300", "-steps", "2", "-seeds", "1", "-quiet", "-out", t.TempDir()}, "not finite"},
+	}
+	for _, c := range cases {
+		code, _, stderr := runCmd(c.args...)
+		if code != 1 || !strings.Contains(stderr, c.want) {
+			t.Errorf("hig %v: exit %d, stderr %q; want exit 1 and %q", c.args, code, stderr, c.want)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/toy"
+	"github.com/higlab/hig/internal/num"
 )
 
 const stepSynopsis = `Builds the toy problem for a seed and λ, takes the first -batch training
@@ -47,7 +48,7 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	seed := fs.Uint64("seed", 1, "`seed` of data and initial parameters")
 	lambda := fs.Float64("lambda", 0.01, "scale `λ` of the second output")
 	batch := fs.Int("batch", 4, "mini-batch `size` b (at most the 1024 training samples)")
-	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ relative to the largest singular value (gn, hig); 0 keeps all non-zero ones")
+	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ > 0 relative to the largest singular value (gn, hig)")
 	kappa := fs.Float64("kappa", 0, "exponent `κ` in (0, 1] of the half-inverse; 0 means the method's own (hig ½, gn 1)")
 	lr := fs.Float64("lr", 0, "learning `rate`; 0 means the method's default (adam 0.001, gd 0.01, gn and hig 1)")
 	modeFlag := fs.String("mode", "truncate", "what becomes of small singular values (gn, hig): truncate or clamp")
@@ -58,7 +59,7 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 		return usagef("-batch %d must lie in 1…1024", *batch)
 	}
 	if !(*tau >= 0) || math.IsInf(*tau, 0) {
-		return usagef("-tau %v must be a finite number ≥ 0", *tau)
+		return usagef("-tau %v must be a finite number > 0", *tau)
 	}
 	if *lambda == 0 || math.IsNaN(*lambda) || math.IsInf(*lambda, 0) {
 		return usagef("-lambda %v: λ must be a finite non-zero number (λ = 0 removes the second output from the loss)", *lambda)
@@ -74,9 +75,7 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 		return usagef("-mode: %q is not truncate or clamp", *modeFlag)
 	}
 	if *tau == 0 {
-		// τ = 0 on the command line means no truncation beyond exact zeros
-		// (a zero Tau field would mean the default).
-		*tau = math.SmallestNonzeroFloat64
+		return usagef("-tau 0 would invert rounding noise; to keep almost every direction give a tiny positive τ such as 1e-15")
 	}
 	m, err := toy.NewMethod(*method, *lr, *tau)
 	if err != nil {
@@ -102,12 +101,18 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	}
 	out := objective.Batch{Grad: make([]float64, P), GradY: make([]float64, b*obj.Dim()), Jac: &mat.Dense{}}
 	obj.Eval(&out, obj.NewWorkspace(), setup.Params0, setup.Train, idx)
+	if !num.IsFinite(out.Loss) || !num.Finite(out.Grad) {
+		return fmt.Errorf("the loss at the initial parameters is not finite (λ = %g makes the outputs overflow)", *lambda)
+	}
 	if err := m.Init(P); err != nil {
 		return err
 	}
 	delta := make([]float64, P)
 	if err := m.Step(delta, &optim.Local{Loss: out.Loss, Grad: out.Grad, GradY: out.GradY, Jac: out.Jac}); err != nil {
 		return err
+	}
+	if !num.Finite(delta) {
+		return fmt.Errorf("the update overflows: the learning rate %g is too large", *lr)
 	}
 	var svd mat.SVD
 	if !svd.Factorize(out.Jac, mat.SVDNone) {

@@ -78,7 +78,10 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 		return usagef("-batch %d is larger than the training set (-train %d)", *batch, *ntrain)
 	}
 	if !(*tau >= 0) || math.IsInf(*tau, 0) {
-		return usagef("-tau %v must be a finite number ≥ 0", *tau)
+		return usagef("-tau %v must be a finite number > 0", *tau)
+	}
+	if *tau == 0 {
+		return usagef("-tau 0 would invert rounding noise; to keep almost every direction give a tiny positive τ such as 1e-15")
 	}
 	if *lrs != "" {
 		for _, kv := range strings.Split(*lrs, ",") {
@@ -99,10 +102,6 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	st.BatchSize, st.TrainSize, st.ValidSize = *batch, *ntrain, *nvalid
 	st.Tau, st.Round32 = *tau, *round32
-	if st.Tau == 0 {
-		// τ = 0 on the command line means no truncation beyond exact zeros.
-		st.Tau = math.SmallestNonzeroFloat64
-	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}

@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/higlab/hig/internal/num"
+
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -61,6 +63,9 @@ func ParseMode(s string) (Mode, error) {
 var (
 	ErrNotFinite = errors.New("halfinv: matrix or vector holds NaN or Inf")
 	ErrSVD       = errors.New("halfinv: singular value decomposition did not converge")
+	// ErrOverflow reports a product that is not finite: a kept (or
+	// clamped) singular value was too small to invert. A larger τ helps.
+	ErrOverflow = errors.New("halfinv: the product overflows: a kept singular value is too small to invert; raise τ")
 )
 
 // Params are the exponent, threshold and mode of one half-inverse product.
@@ -109,14 +114,15 @@ func (p Params) Factor(sigma, smax float64) float64 {
 // Reference computes dst = V·diag(φ(σ))·Uᵀ·g the straightforward way: a thin
 // mat.SVD with U and V formed, then two matrix-vector products. It allocates
 // and exists as the baseline that Solver is tested and benchmarked against.
-// It returns the singular values in decreasing order.
+// It returns the singular values in decreasing order, and the same errors as
+// Solver.Solve, leaving dst unchanged on error.
 func Reference(dst []float64, j mat.Matrix, g []float64, p Params) ([]float64, error) {
 	m, n := j.Dims()
 	checkDims(dst, m, n, g)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if !finiteMatrix(j) || !finite(g) {
+	if !finiteMatrix(j) || !num.Finite(g) {
 		return nil, ErrNotFinite
 	}
 	var svd mat.SVD
@@ -133,8 +139,12 @@ func Reference(dst []float64, j mat.Matrix, g []float64, p Params) ([]float64, e
 	for i := 0; i < k; i++ {
 		utg.SetVec(i, utg.AtVec(i)*p.Factor(s[i], s[0]))
 	}
-	out := mat.NewVecDense(n, dst)
+	out := mat.NewVecDense(n, nil)
 	out.MulVec(&v, utg)
+	if !num.Finite(out.RawVector().Data) {
+		return nil, ErrOverflow
+	}
+	copy(dst, out.RawVector().Data)
 	return s, nil
 }
 
@@ -147,21 +157,12 @@ func checkDims(dst []float64, m, n int, g []float64) {
 	}
 }
 
-func finite(x []float64) bool {
-	for _, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
-}
-
 func finiteMatrix(a mat.Matrix) bool {
 	if d, ok := a.(*mat.Dense); ok {
 		raw := d.RawMatrix()
 		r, c := d.Dims()
 		for i := 0; i < r; i++ {
-			if !finite(raw.Data[i*raw.Stride : i*raw.Stride+c]) {
+			if !num.Finite(raw.Data[i*raw.Stride : i*raw.Stride+c]) {
 				return false
 			}
 		}

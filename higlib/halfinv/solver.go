@@ -1,6 +1,7 @@
 package halfinv
 
 import (
+	"github.com/higlab/hig/internal/num"
 	"gonum.org/v1/gonum/blas"
 	lapackgo "gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/mat"
@@ -58,7 +59,8 @@ var impl lapackgo.Implementation
 // and len(dst) = n; φ is Params.Factor. It returns the singular values of J in
 // decreasing order, in a slice owned by the Solver that the next call
 // overwrites. Solve panics if the lengths do not match J and returns an error,
-// leaving dst unchanged, when J or g is not finite or the decomposition fails.
+// leaving dst unchanged, when J or g is not finite, the decomposition fails,
+// or the product overflows (ErrOverflow).
 // A zero J gives a zero dst. J is not modified.
 func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]float64, error) {
 	m, n := j.Dims()
@@ -66,7 +68,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if !finiteMatrix(j) || !finite(g) {
+	if !finiteMatrix(j) || !num.Finite(g) {
 		return nil, ErrNotFinite
 	}
 	s.reserve(m, n)
@@ -112,6 +114,9 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 		y := s.y[:n]
 		clear(y[m:])
 		impl.Dorml2(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, y, 1, work)
+	}
+	if !num.Finite(s.y[:n]) {
+		return nil, ErrOverflow
 	}
 	copy(dst, s.y[:n])
 	return s.s[:k], nil

@@ -15,7 +15,8 @@ package objective
 import (
 	"errors"
 	"fmt"
-	"math"
+
+	"github.com/higlab/hig/internal/num"
 
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
@@ -88,23 +89,14 @@ func (o *Objective) Check(d Data) error {
 		return fmt.Errorf("objective: targets have %d columns, the physics output has %d", dy, o.Dim())
 	}
 	for i := 0; i < n; i++ {
-		if !finite(d.X.RawRowView(i)) {
+		if !num.Finite(d.X.RawRowView(i)) {
 			return fmt.Errorf("objective: input %d holds NaN or Inf", i)
 		}
-		if !finite(d.Y.RawRowView(i)) {
+		if !num.Finite(d.Y.RawRowView(i)) {
 			return fmt.Errorf("objective: target %d holds NaN or Inf", i)
 		}
 	}
 	return nil
-}
-
-func finite(x []float64) bool {
-	for _, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
 }
 
 // Workspace holds scratch space for evaluations; reuse it to avoid

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/higlab/hig/internal/num"
+
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -38,15 +40,6 @@ type Method interface {
 
 // ErrNotFinite is returned when a gradient holds NaN or Inf.
 var ErrNotFinite = errors.New("optim: gradient holds NaN or Inf")
-
-func finite(x []float64) bool {
-	for _, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
-}
 
 func checkRate(name string, lr float64) error {
 	if !(lr > 0) || math.IsInf(lr, 0) {
@@ -77,7 +70,7 @@ func (g *GradientDescent) NeedsJacobian() bool { return false }
 // Step implements Method.
 func (g *GradientDescent) Step(delta []float64, loc *Local) error {
 	checkLen(delta, loc.Grad, g.n)
-	if !finite(loc.Grad) {
+	if !num.Finite(loc.Grad) {
 		return ErrNotFinite
 	}
 	for i, v := range loc.Grad {
@@ -144,7 +137,7 @@ func (a *Adam) NeedsJacobian() bool { return false }
 // Step implements Method.
 func (a *Adam) Step(delta []float64, loc *Local) error {
 	checkLen(delta, loc.Grad, len(a.m))
-	if !finite(loc.Grad) {
+	if !num.Finite(loc.Grad) {
 		return ErrNotFinite
 	}
 	a.t++

@@ -15,6 +15,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/higlab/hig/internal/num"
+
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/higlab/hig/higlib/objective"
@@ -119,10 +121,10 @@ type Result struct {
 }
 
 // ErrDiverged is returned when an update would make a parameter NaN or Inf,
-// or when the mini-batch gradient overflows at finite parameters (the data
-// and initial parameters having been checked, that can only come from the
-// iterates growing without bound). The parameters are left at their last
-// finite values.
+// or when the mini-batch loss or gradient or the validation loss overflows
+// at finite parameters (the data and initial parameters having been checked,
+// that can only come from the iterates growing without bound). The result
+// then holds the last parameters and the last record that were finite.
 var ErrDiverged = errors.New("train: update is not finite; parameters kept at their last finite values")
 
 // Train minimises obj on the training data with m, starting from a copy of
@@ -133,7 +135,7 @@ func Train(obj *objective.Objective, m optim.Method, params0 []float64, trainSet
 	if len(params0) != P {
 		return nil, fmt.Errorf("train: %d parameters given, the network has %d", len(params0), P)
 	}
-	if !finite(params0) {
+	if !num.Finite(params0) {
 		return nil, errors.New("train: initial parameters hold NaN or Inf")
 	}
 	if err := obj.Check(trainSet); err != nil {
@@ -171,6 +173,9 @@ func Train(obj *objective.Objective, m optim.Method, params0 []float64, trainSet
 	lastRecord := time.Duration(0)
 	cur := Record{}
 	if err := r.record(&cur, params, 0, 0, math.NaN(), 0); err != nil {
+		if errors.Is(err, ErrDiverged) {
+			return nil, errors.New("train: the validation loss at the initial parameters is not finite: the outputs overflow; check the scale of the data and of the physics map")
+		}
 		return nil, err
 	}
 	step := 0
@@ -190,9 +195,9 @@ func Train(obj *objective.Objective, m optim.Method, params0 []float64, trainSet
 
 		start := time.Now()
 		obj.Eval(&batch, r.ws, params, trainSet, idx)
-		if !finite(batch.Grad) {
+		if !num.Finite(batch.Grad) || !num.IsFinite(batch.Loss) {
 			elapsed += time.Since(start)
-			return r.result(params, cur, step, elapsed), fmt.Errorf("train: step %d: mini-batch gradient overflowed: %w", step+1, ErrDiverged)
+			return r.result(params, cur, step, elapsed), fmt.Errorf("train: step %d: mini-batch loss or gradient overflowed: %w", step+1, ErrDiverged)
 		}
 		loc.Loss = batch.Loss
 		if err := m.Step(delta, &loc); err != nil {
@@ -202,8 +207,8 @@ func Train(obj *objective.Objective, m optim.Method, params0 []float64, trainSet
 			next[i] = params[i] + delta[i]
 		}
 		elapsed += time.Since(start)
-		if !finite(next) {
-			return r.result(params, cur, step, elapsed), fmt.Errorf("step %d: %w", step+1, ErrDiverged)
+		if !num.Finite(next) {
+			return r.result(params, cur, step, elapsed), fmt.Errorf("train: step %d: %w", step+1, ErrDiverged)
 		}
 		params, next = next, params
 		step++
@@ -294,6 +299,9 @@ func (r *run) record(cur *Record, params []float64, step int, elapsed time.Durat
 	}
 	obj.Predict(y, ws, params, r.valid.X.RawRowView(r.track))
 	rec.Y = y
+	if !num.IsFinite(rec.Loss) || !num.Finite(y) {
+		return fmt.Errorf("train: step %d: the validation loss is not finite: %w", step, ErrDiverged)
+	}
 	*cur = rec
 	if r.rec == nil {
 		return nil
@@ -311,13 +319,4 @@ func norm(x []float64) float64 {
 		s += v * v
 	}
 	return math.Sqrt(s)
-}
-
-func finite(x []float64) bool {
-	for _, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
 }
