@@ -48,6 +48,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"toy", "-steps", "0"}, 2, "give a budget"},
 		{[]string{"toy", "-batch", "2000"}, 2, "larger than the training set"},
 		{[]string{"toy", "-lr", "hig"}, 2, "not METHOD=RATE"},
+		{[]string{"toy", "-lambda", "1,1"}, 2, "1 is given twice"},
+		{[]string{"toy", "-methods", "hig,hig"}, 2, "hig is given twice"},
+		{[]string{"toy", "-seeds", "3,3"}, 2, "3 is given twice"},
+		{[]string{"toy", "-methods", "hig", "-lr", "adam=0.1"}, 2, "adam is not among -methods"},
+		{[]string{"toy", "-budget", "2s", "-steps", "10"}, 2, "give one kind of budget"},
 		{[]string{"toy", "-lr", "hig=-1"}, 2, "must be a number > 0"},
 	}
 	for _, c := range cases {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,6 +63,20 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 	if st.TuneSeeds, err = seedList("tune-seeds", *tuneSeeds); err != nil {
 		return err
 	}
+	if err := unique("lambda", st.Lambdas); err != nil {
+		return err
+	}
+	if err := unique("methods", st.Methods); err != nil {
+		return err
+	}
+	if err := unique("seeds", st.Seeds); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if set["budget"] && (set["steps"] || set["first-order-steps"]) {
+		return usagef("-budget replaces -steps and -first-order-steps; give one kind of budget")
+	}
 	if *budget < 0 || *steps < 0 || *foSteps < 0 {
 		return usagef("-budget, -steps and -first-order-steps must not be negative")
 	}
@@ -96,6 +112,9 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 			r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			if err != nil || !(r > 0) || math.IsInf(r, 0) {
 				return usagef("-lr: rate %q for %s must be a number > 0", v, k)
+			}
+			if !slices.Contains(st.Methods, k) {
+				return usagef("-lr: %s is not among -methods %s", k, *methods)
 			}
 			st.Grid[k] = []float64{r}
 		}
@@ -138,6 +157,18 @@ func budgetString(c toy.Config) string {
 		return c.Duration.String() + " of training time"
 	}
 	return fmt.Sprintf("%d steps for Gauss-Newton and HIG, %d for Adam and GD", c.StepsFor(toy.HIG), c.StepsFor(toy.Adam))
+}
+
+// unique returns a usage error naming the first value that occurs twice.
+func unique[T comparable](name string, v []T) error {
+	seen := map[T]bool{}
+	for _, x := range v {
+		if seen[x] {
+			return usagef("-%s: %v is given twice", name, x)
+		}
+		seen[x] = true
+	}
+	return nil
 }
 
 func seedList(name, s string) ([]uint64, error) {

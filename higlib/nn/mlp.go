@@ -61,10 +61,7 @@ func (a Activation) apply(z float64) float64 {
 }
 
 // Deriv returns the slope σ'(z) given z and the activation's output y = σ(z).
-func (a Activation) Deriv(z, y float64) float64 { return a.deriv(z, y) }
-
-// deriv returns σ'(z) given z and the activation's output y = σ(z).
-func (a Activation) deriv(z, y float64) float64 {
+func (a Activation) Deriv(z, y float64) float64 {
 	switch a {
 	case Tanh:
 		return 1 - y*y
@@ -266,22 +263,7 @@ func (m *MLP) Jacobian(dst []float64, ws *Workspace, params, x []float64) {
 	for k := 0; k < d; k++ {
 		g[k*d+k] = 1
 	}
-	m.backward(ws, params, d, func(l int, delta []float64) {
-		out, in := m.Sizes[l], m.Sizes[l-1]
-		off := m.offset(l)
-		a := ws.act[l-1]
-		for k := 0; k < d; k++ {
-			row := dst[k*P : (k+1)*P]
-			dk := delta[k*out : (k+1)*out]
-			for i := 0; i < out; i++ {
-				wrow := row[off+i*in : off+i*in+in]
-				for j := range wrow {
-					wrow[j] = dk[i] * a[j]
-				}
-				row[off+out*in+i] = dk[i]
-			}
-		}
-	})
+	m.seeded(dst, ws, params, d)
 }
 
 // SeededJacobian writes the r × P matrix S·∂f/∂θ into dst (row-major, row
@@ -299,6 +281,14 @@ func (m *MLP) SeededJacobian(dst []float64, ws *Workspace, params, seed []float6
 	}
 	m.checkParams(params)
 	copy(ws.back[m.Layers()][:r*d], seed)
+	m.seeded(dst, ws, params, r)
+}
+
+// seeded backpropagates the r cotangents already in ws.back[Layers()] and
+// writes the resulting r × P rows into dst: for each layer l, with
+// D = delta (r × width_l), ∂/∂W_l = D ⊗ a_{l−1} and ∂/∂b_l = D.
+func (m *MLP) seeded(dst []float64, ws *Workspace, params []float64, r int) {
+	P := m.NumParams()
 	m.backward(ws, params, r, func(l int, delta []float64) {
 		out, in := m.Sizes[l], m.Sizes[l-1]
 		off := m.offset(l)
@@ -359,7 +349,7 @@ func (m *MLP) backward(ws *Workspace, params []float64, r int, visit func(l int,
 		delta, g := ws.delta[l][:r*out], ws.back[l][:r*out]
 		for k := 0; k < r; k++ {
 			for i := 0; i < out; i++ {
-				delta[k*out+i] = g[k*out+i] * act.deriv(z[i], y[i])
+				delta[k*out+i] = g[k*out+i] * act.Deriv(z[i], y[i])
 			}
 		}
 		visit(l, delta)

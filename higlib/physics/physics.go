@@ -53,13 +53,10 @@ func (s Scale) Eval(dst, z []float64) {
 // Jacobian writes diag(s) into dst.
 func (s Scale) Jacobian(dst, z []float64) {
 	n := len(s)
-	s.check(len(dst)/max(n, 1), len(z))
-	if len(dst) != n*n {
-		panic(fmt.Sprintf("physics: len(dst) = %d, want %d", len(dst), n*n))
+	if len(dst) != n*n || len(z) != n {
+		panic(fmt.Sprintf("physics: Scale of dimension %d wants a Jacobian of length %d and z of length %d, got %d and %d", n, n*n, n, len(dst), len(z)))
 	}
-	for i := range dst {
-		dst[i] = 0
-	}
+	clear(dst)
 	for i, f := range s {
 		dst[i*n+i] = f
 	}

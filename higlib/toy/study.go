@@ -14,12 +14,12 @@ import (
 
 // DefaultGrid is the learning-rate grid searched for each method before the
 // comparison: half-decades around each method's usual value, wide enough
-// that the chosen rate should not sit on the grid's edge (the study reports
-// it when it does). The half-inverse methods use a batch-mean loss, so their
-// output-space gradient carries a factor 1/b and η = 1 is the authors'
-// setting, not a full Gauss-Newton step.
+// that the chosen rate should not sit on the grid's edge (Study.Run adds a
+// note to Outcome.Notes when it does). The half-inverse methods use a
+// batch-mean loss, so their output-space gradient carries a factor 1/b and
+// η = 1 is the authors' setting, not a full Gauss-Newton step.
 var DefaultGrid = map[string][]float64{
-	Adam:        {1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1},
+	Adam:        {1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1},
 	GaussNewton: {0.1, 0.3, 1, 3, 10, 30},
 	HIG:         {0.1, 0.3, 1, 3, 10, 30},
 	GD:          {1e-2, 3e-2, 1e-1, 3e-1, 1},
@@ -83,6 +83,9 @@ type Outcome struct {
 	Runs map[float64]map[string][]*Run
 	// Targets holds ŷ of the tracked sample per λ and seed.
 	Targets map[float64]map[uint64][]float64
+	// Notes lists the tuning results a reader should know about: rates
+	// chosen at the edge of their grid.
+	Notes []string
 }
 
 func (s *Study) defaults() {
@@ -183,6 +186,17 @@ func (s *Study) Run() (*Outcome, error) {
 					}
 					if l := median(losses); l < bestLoss || best == 0 {
 						best, bestLoss = lr, l
+					}
+				}
+				if lo, hi := slices.Min(g), slices.Max(g); best == lo || best == hi {
+					edge := "largest"
+					if best == lo {
+						edge = "smallest"
+					}
+					note := fmt.Sprintf("λ = %g, %s: the chosen learning rate %g is the %s of the grid %v; a wider grid might do better", lambda, Label(m), best, edge, g)
+					out.Notes = append(out.Notes, note)
+					if s.Progress != nil {
+						s.Progress("note: " + note)
 					}
 				}
 			}
@@ -314,6 +328,9 @@ func (o *Outcome) Table() string {
 			fmt.Fprintf(&b, "| %g | %s | %g | %.3g | %.3g | %.3g | %d/%d | %.0f %% | %.0f | %.1f |\n",
 				l, Label(m), o.Best[l][m], median(losses), slices.Min(losses), slices.Max(losses), div, len(runs), 100*median(sat), median(steps), median(secs))
 		}
+	}
+	for _, n := range o.Notes {
+		fmt.Fprintf(&b, "\nNote: %s.\n", n)
 	}
 	fmt.Fprintf(&b, "\nSeeds: %v. Diverged runs count as +Inf. Saturated: share of hidden activations on the validation set with tanh' < %g (|a| > 0.99) at the end.\n", o.Seeds, train.SaturationSlope)
 	return b.String()

@@ -171,3 +171,27 @@ func TestLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestStudyEdgeNote: a rate chosen at the edge of its grid is reported in
+// Outcome.Notes and in the table; an interior one is not.
+func TestStudyEdgeNote(t *testing.T) {
+	st := toy.Study{
+		Config:    toy.Config{Steps: 5, TrainSize: 32, ValidSize: 8, BatchSize: 8},
+		Lambdas:   []float64{1},
+		Methods:   []string{toy.Adam},
+		Seeds:     []uint64{1},
+		TuneSeeds: []uint64{1},
+		// In 30 Adam steps the largest rate learns most, so it is chosen.
+		Grid: map[string][]float64{toy.Adam: {1e-6, 1e-5, 1e-2}},
+	}
+	out, err := st.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Best[1][toy.Adam] != 1e-2 {
+		t.Fatalf("chose %v, expected the grid's largest rate in this set-up", out.Best[1][toy.Adam])
+	}
+	if len(out.Notes) != 1 || !strings.Contains(out.Notes[0], "largest of the grid") || !strings.Contains(out.Table(), "Note: ") {
+		t.Errorf("notes %q, table %q: want one note about the grid's largest rate", out.Notes, out.Table())
+	}
+}

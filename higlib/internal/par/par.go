@@ -21,7 +21,8 @@ type Job interface {
 
 // Group runs one job at a time. The zero value is ready to use; keep a Group
 // in a long-lived struct so that Do does not allocate. A Group must not be
-// used by two goroutines at once.
+// used by two goroutines at once, and a Job must not call Do itself: with
+// every worker busy running the outer job, the inner one would wait forever.
 type Group struct {
 	wg   sync.WaitGroup
 	job  Job
