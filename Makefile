@@ -62,12 +62,12 @@ test: ## go vet, then go test ./... (includes executing and checking the noteboo
 	$(GO) vet ./...
 	$(GO) test -timeout=30m ./...
 
-figures: ## The main job: the toy study (figures/toy_*) and the step-cost scaling (figures/scaling.*), ≈ 4 min.
+figures: ## The main job: the toy study (figures/toy_*) and the step-cost scaling (figures/scaling.*), ≈ 3 min.
 	$(GO) run ./cmd/hig toy -out figures
-	$(GO) run ./cmd/hig scaling -out figures
+	$(GO) run ./cmd/hig scaling -reps 9 -out figures
 
 scaling: ## Only the step-cost scaling figure (figures/scaling.*), ≈ 30 s.
-	$(GO) run ./cmd/hig scaling -out figures
+	$(GO) run ./cmd/hig scaling -reps 9 -out figures
 
 gn-study: ## Why Gauss-Newton differs from the chapter: GN and HIG at τ = 1e-4, 1e-2 and with float32-rounded inputs (figures/gn-*/), ≈ 5 min.
 	for t in 1e-4 1e-2; do $(GO) run ./cmd/hig toy -methods gn,hig -tau $$t -out figures/gn-tau$$t || exit 1; done
