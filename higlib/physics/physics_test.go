@@ -3,58 +3,76 @@ package physics_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
-	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/higlab/hig/higlib/physics"
+	"github.com/higlab/hig/higlib/physics/physicstest"
 )
 
-// fdTol bounds |analytic − finite difference| / (1 + |finite difference|).
-// Scale is linear, so fd.Central (step 6e-6) has no truncation error and
-// only rounding, about ε·|P|/h ≈ 1e-16·10/6e-6 ≈ 2e-10 for |P| ≲ 10.
-const fdTol = 1e-8
+var (
+	_ physics.Map          = physics.Scale{}
+	_ physics.VJPEvaluator = physics.Scale{}
+	_ physics.VJPEvaluator = (*physics.Linear)(nil)
+	_ physics.Map          = physics.Func{}
+)
 
-var _ physics.Map = physics.Scale{}
-
-func TestScaleJacobianMatchesFiniteDifferences(t *testing.T) {
-	rng := rand.New(rand.NewPCG(21, 1))
+func TestScaleAndLinearPassConformance(t *testing.T) {
 	for _, factors := range [][]float64{{1, 0.01}, {1, 1}, {-3, 0, 2.5}, {7}} {
 		s, err := physics.NewScale(factors...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		in, out := s.Dims()
-		if in != len(factors) || out != len(factors) {
-			t.Fatalf("Dims = %d, %d, want %d twice", in, out, len(factors))
+		physicstest.Check(t, s, nil)
+	}
+	rng := rand.New(rand.NewPCG(21, 2))
+	a := make([]float64, 4*9)
+	for i := range a {
+		a[i] = rng.NormFloat64()
+	}
+	l, err := physics.NewLinear(4, 9, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	physicstest.Check(t, l, nil)
+}
+
+func TestScaleJacobianIsDiagonal(t *testing.T) {
+	s := physics.Scale{2, -0.5, 0}
+	y, jac := make([]float64, 3), make([]float64, 9)
+	s.Eval(y, jac, nil, []float64{1, 2, 3})
+	want := mat.NewDiagDense(3, []float64{2, -0.5, 0})
+	if !mat.Equal(mat.NewDense(3, 3, jac), want) {
+		t.Errorf("Jacobian %v, want diag(2, −0.5, 0)", jac)
+	}
+	if !slices.Equal(y, []float64{2, -1, 0}) {
+		t.Errorf("y = %v, want (2, −1, 0)", y)
+	}
+}
+
+func TestNewLinearRejects(t *testing.T) {
+	for name, tc := range map[string]struct {
+		r, c int
+		data []float64
+	}{
+		"zero rows":    {0, 2, nil},
+		"short data":   {2, 2, []float64{1, 2, 3}},
+		"NaN":          {1, 2, []float64{1, math.NaN()}},
+		"Inf":          {1, 1, []float64{math.Inf(-1)}},
+		"negative col": {1, -1, nil},
+	} {
+		if _, err := physics.NewLinear(tc.r, tc.c, tc.data); err == nil {
+			t.Errorf("%s: NewLinear succeeded", name)
 		}
-		z := make([]float64, in)
-		for i := range z {
-			z[i] = rng.NormFloat64()
-		}
-		y := make([]float64, out)
-		s.Eval(y, z)
-		for i := range y {
-			if y[i] != factors[i]*z[i] {
-				t.Errorf("%v: P(z)_%d = %v, want %v", factors, i, y[i], factors[i]*z[i])
-			}
-		}
-		got := make([]float64, out*in)
-		for i := range got {
-			got[i] = math.NaN() // Jacobian must write every entry
-		}
-		s.Jacobian(got, z)
-		want := mat.NewDense(out, in, nil)
-		fd.Jacobian(want, func(y, z []float64) { s.Eval(y, z) }, z, &fd.JacobianSettings{Formula: fd.Central})
-		for r := range out {
-			for c := range in {
-				if g, w := got[r*in+c], want.At(r, c); !(math.Abs(g-w) <= fdTol*(1+math.Abs(w))) {
-					t.Errorf("%v: ∂P_%d/∂z_%d = %v, finite difference %v", factors, r, c, g, w)
-				}
-			}
-		}
+	}
+	if err := physics.Check(nil); err == nil {
+		t.Error("Check(nil) succeeded")
+	}
+	if err := physics.Check(physics.Func{X: 0, Z: 0, Y: 1}); err == nil {
+		t.Error("Check accepted z = 0")
 	}
 }
 
@@ -96,11 +114,11 @@ func TestNewScaleRejects(t *testing.T) {
 func TestScalePanicsOnWrongLengths(t *testing.T) {
 	s := physics.Scale{1, 2}
 	for name, f := range map[string]func(){
-		"Eval short dst":     func() { s.Eval(make([]float64, 1), make([]float64, 2)) },
-		"Eval long z":        func() { s.Eval(make([]float64, 2), make([]float64, 3)) },
-		"Jacobian short dst": func() { s.Jacobian(make([]float64, 3), make([]float64, 2)) },
-		"Jacobian long dst":  func() { s.Jacobian(make([]float64, 6), make([]float64, 2)) },
-		"Jacobian short z":   func() { s.Jacobian(make([]float64, 4), make([]float64, 1)) },
+		"Eval short y":   func() { s.Eval(make([]float64, 1), nil, nil, make([]float64, 2)) },
+		"Eval long z":    func() { s.Eval(make([]float64, 2), nil, nil, make([]float64, 3)) },
+		"Eval short jac": func() { s.Eval(make([]float64, 2), make([]float64, 3), nil, make([]float64, 2)) },
+		"Eval long jac":  func() { s.Eval(make([]float64, 2), make([]float64, 6), nil, make([]float64, 2)) },
+		"VJP short dst":  func() { s.VJP(make([]float64, 1), make([]float64, 2)) },
 	} {
 		func() {
 			defer func() {

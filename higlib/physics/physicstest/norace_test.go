@@ -1,0 +1,5 @@
+//go:build !race
+
+package physicstest_test
+
+const raceEnabled = false
