@@ -101,7 +101,7 @@ func TestStepJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	idx := []int{0, 1, 2, 3, 4, 5, 6, 7}
-	b := objective.Batch{GradY: make([]float64, 16), Jac: &mat.Dense{}}
+	b := optim.Local{GradY: make([]float64, 16), Jac: &mat.Dense{}}
 	setup.Obj.Eval(&b, setup.Obj.NewWorkspace(), setup.Params0, setup.Train, idx)
 	want := make([]float64, 30)
 	sv, err := halfinv.Reference(want, b.Jac, b.GradY, halfinv.Params{Kappa: 0.5, Tau: 1e-6})

@@ -4,23 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
-
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/higlab/hig/higlib/figure"
-	"github.com/higlab/hig/higlib/halfinv"
-	"github.com/higlab/hig/higlib/nn"
-	"github.com/higlab/hig/higlib/objective"
-	"github.com/higlab/hig/higlib/optim"
-	"github.com/higlab/hig/higlib/physics"
+	"github.com/higlab/hig/higlib/stepcost"
 )
 
 const scalingSynopsis = `Measures how the cost of one HIG step grows, as the median of -reps timed
@@ -69,30 +60,9 @@ func scalingCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	res := scalingOutput{Reps: *reps, GOMAXPROCS: maxProcs()}
-	for _, b := range batches {
-		c := scalingCase{sizes: []int{1, 7, 2}, acts: []nn.Activation{nn.Tanh, nn.Identity}, phys: physics.Scale{1, 0.01}, batch: b}
-		p, err := c.measure(*reps)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "toy  b=%4d  J %4d×%4d  jacobian %8.3g s  solve %8.3g s  step %8.3g s\n", b, p.Rows(), p.Params, p.Jacobian, p.Solve, p.Step)
-		res.ByBatch = append(res.ByBatch, p)
-	}
-	rng := rand.New(rand.NewPCG(7, 7))
-	a := make([]float64, 4*96)
-	for i := range a {
-		a[i] = rng.NormFloat64() / 10
-	}
-	for _, h := range hidden {
-		c := scalingCase{sizes: []int{4, h, h, h, 96}, acts: []nn.Activation{nn.ReLU, nn.ReLU, nn.ReLU, nn.Identity},
-			phys: &physics.Linear{Rows: 4, Cols: 96, Data: a}, batch: 128}
-		p, err := c.measure(*reps)
-		if err != nil {
-			return err
-		}
-		p.Hidden = h
-		fmt.Fprintf(stderr, "H=%3d b=128  J %4d×%4d  jacobian %8.3g s  solve %8.3g s  step %8.3g s\n", h, p.Rows(), p.Params, p.Jacobian, p.Solve, p.Step)
-		res.ByParams = append(res.ByParams, p)
+	res.ByBatch, res.ByParams, err = stepcost.Sweep(batches, hidden, *reps, func(line string) { fmt.Fprintln(stderr, line) })
+	if err != nil {
+		return err
 	}
 	fig := figure.Scaling{ByBatch: res.ByBatch, ByParams: res.ByParams}
 	for _, format := range []string{"png", "svg"} {
@@ -109,97 +79,6 @@ func scalingCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(*out, "scaling.json"), append(b, '\n'), 0o644)
-}
-
-// scalingCase is one network, physics map and batch size to time.
-type scalingCase struct {
-	sizes []int
-	acts  []nn.Activation
-	phys  physics.Map
-	batch int
-}
-
-// measure builds the problem with random inputs, targets and initial
-// parameters and returns the median times of its Jacobian, decomposition
-// and whole step.
-func (c scalingCase) measure(reps int) (figure.ScalingPoint, error) {
-	net, err := nn.New(c.sizes, c.acts)
-	if err != nil {
-		return figure.ScalingPoint{}, err
-	}
-	obj, err := objective.New(net, c.phys)
-	if err != nil {
-		return figure.ScalingPoint{}, err
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	P, d := net.NumParams(), obj.Dim()
-	params := make([]float64, P)
-	net.Init(params, rng)
-	x, y := mat.NewDense(c.batch, net.In(), nil), mat.NewDense(c.batch, d, nil)
-	for i := 0; i < c.batch; i++ {
-		for j := 0; j < net.In(); j++ {
-			x.Set(i, j, rng.Float64())
-		}
-		for j := 0; j < d; j++ {
-			y.Set(i, j, rng.Float64())
-		}
-	}
-	data := objective.Data{X: x, Y: y}
-	idx := make([]int, c.batch)
-	for i := range idx {
-		idx[i] = i
-	}
-	ws := obj.NewWorkspace()
-	batch := objective.Batch{Grad: make([]float64, P), GradY: make([]float64, c.batch*d), Jac: mat.NewDense(c.batch*d, P, nil)}
-	hig := optim.HIG(1)
-	if err := hig.Init(P); err != nil {
-		return figure.ScalingPoint{}, err
-	}
-	loc := &optim.Local{Grad: batch.Grad, GradY: batch.GradY, Jac: batch.Jac}
-	delta := make([]float64, P)
-	var solver halfinv.Solver
-	dir := make([]float64, P)
-	hp := halfinv.Params{Kappa: 0.5, Tau: 1e-6}
-
-	var stepErr error
-	eval := func() { obj.Eval(&batch, ws, params, data, idx) }
-	step := func() {
-		eval()
-		loc.Loss = batch.Loss
-		if err := hig.Step(delta, loc); err != nil {
-			stepErr = err
-		}
-	}
-	solve := func() {
-		if _, err := solver.Solve(dir, batch.Jac, batch.GradY, hp); err != nil {
-			stepErr = err
-		}
-	}
-	p := figure.ScalingPoint{Batch: c.batch, Dim: d, Params: P}
-	p.Step = median(reps, step)
-	p.Jacobian = median(reps, eval)
-	p.Solve = median(reps, solve)
-	if stepErr != nil {
-		return p, fmt.Errorf("step of %v at b = %d: %w", c.sizes, c.batch, stepErr)
-	}
-	return p, nil
-}
-
-// median runs f once to warm up, then reps times, and returns the median
-// wall-clock seconds of the timed runs.
-func median(reps int, f func()) float64 {
-	f()
-	t := make([]float64, reps)
-	for i := range t {
-		start := time.Now()
-		f()
-		t[i] = time.Since(start).Seconds()
-	}
-	slices.Sort(t)
-	if reps%2 == 1 {
-		return t[reps/2]
-	}
-	return (t[reps/2-1] + t[reps/2]) / 2
 }
 
 // parseInts parses a comma-separated list of integers in [lo, hi].

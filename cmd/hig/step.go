@@ -6,13 +6,10 @@ import (
 	"io"
 	"math"
 
-	"gonum.org/v1/gonum/mat"
-
+	"github.com/higlab/hig/higlib/experiment"
 	"github.com/higlab/hig/higlib/halfinv"
-	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/toy"
-	"github.com/higlab/hig/internal/num"
 )
 
 const stepSynopsis = `Builds the toy problem for a seed and λ, takes the first -batch training
@@ -93,34 +90,13 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return usagef("%v", err)
 	}
-
-	obj, P, b := setup.Obj, setup.Obj.Net.NumParams(), *batch
-	idx := make([]int, b)
-	for i := range idx {
-		idx[i] = i
-	}
-	out := objective.Batch{Grad: make([]float64, P), GradY: make([]float64, b*obj.Dim()), Jac: &mat.Dense{}}
-	obj.Eval(&out, obj.NewWorkspace(), setup.Params0, setup.Train, idx)
-	if !num.IsFinite(out.Loss) || !num.Finite(out.Grad) {
-		return fmt.Errorf("the loss at the initial parameters is not finite (λ = %g makes the outputs overflow)", *lambda)
-	}
-	if err := m.Init(P); err != nil {
+	st, err := experiment.FirstStep(setup.Problem(), m, *batch)
+	if err != nil {
 		return err
-	}
-	delta := make([]float64, P)
-	if err := m.Step(delta, &optim.Local{Loss: out.Loss, Grad: out.Grad, GradY: out.GradY, Jac: out.Jac}); err != nil {
-		return err
-	}
-	if !num.Finite(delta) {
-		return fmt.Errorf("the update overflows: the learning rate %g is too large", *lr)
-	}
-	var svd mat.SVD
-	if !svd.Factorize(out.Jac, mat.SVDNone) {
-		return fmt.Errorf("singular value decomposition of the stacked Jacobian failed")
 	}
 	res := stepOutput{
-		Method: *method, Seed: *seed, Lambda: *lambda, Batch: b,
-		Params: setup.Params0, Loss: out.Loss, SingularValues: svd.Values(nil), Update: delta,
+		Method: *method, Seed: *seed, Lambda: *lambda, Batch: *batch,
+		Params: setup.Params0, Loss: st.Loss, SingularValues: st.SingularValues, Update: st.Update,
 	}
 	switch m := m.(type) {
 	case *optim.HalfInverse:
@@ -130,7 +106,7 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	case *optim.GradientDescent:
 		res.LearnRate = m.LearnRate
 	}
-	for _, i := range idx {
+	for _, i := range st.Batch {
 		res.X = append(res.X, setup.Train.X.At(i, 0))
 		res.YTarget = append(res.YTarget, append([]float64(nil), setup.Train.Y.RawRowView(i)...))
 	}

@@ -174,26 +174,32 @@ func (m *MLP) checkParams(params []float64) {
 
 // Workspace holds the intermediate values of one forward pass and the scratch
 // space of the backward passes. It is reused between calls so that they do
-// not allocate. A Workspace belongs to one MLP and one goroutine.
+// not allocate. A Workspace belongs to one MLP and one goroutine. It is the
+// MLP's Evaluator (see Network): its methods without a params argument
+// differentiate at the parameters of its last Forward.
 type Workspace struct {
 	net   *MLP
 	pre   [][]float64 // pre[l]: W_l a_{l−1} + b_l, l = 1 … L (pre[0] unused)
 	act   [][]float64 // act[l]: a_l; act[0] is a copy of the input
 	delta [][]float64 // backward scratch, one row per output per layer (row-major out × width)
 	back  [][]float64 // backward scratch, ∂/∂a_{l−1}
+	slope [][]float64 // σ'(z_l) for HiddenLayer
+
+	params []float64 // parameters of the last Forward through the Evaluator methods
 }
 
 // NewWorkspace returns a workspace sized for m.
 func (m *MLP) NewWorkspace() *Workspace {
 	L := m.Layers()
 	ws := &Workspace{net: m, pre: make([][]float64, L+1), act: make([][]float64, L+1),
-		delta: make([][]float64, L+1), back: make([][]float64, L+1)}
+		delta: make([][]float64, L+1), back: make([][]float64, L+1), slope: make([][]float64, L+1)}
 	d := m.Out()
 	for l := 0; l <= L; l++ {
 		ws.pre[l] = make([]float64, m.Sizes[l])
 		ws.act[l] = make([]float64, m.Sizes[l])
 		ws.delta[l] = make([]float64, d*m.Sizes[l])
 		ws.back[l] = make([]float64, d*m.Sizes[l])
+		ws.slope[l] = make([]float64, m.Sizes[l])
 	}
 	return ws
 }

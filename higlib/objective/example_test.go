@@ -7,6 +7,7 @@ import (
 
 	"github.com/higlab/hig/higlib/nn"
 	"github.com/higlab/hig/higlib/objective"
+	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/physics"
 )
 
@@ -35,7 +36,7 @@ func ExampleObjective_Eval() {
 	if err := obj.Check(data); err != nil {
 		panic(err)
 	}
-	out := objective.Batch{Grad: make([]float64, 2), GradY: make([]float64, 2), Jac: &mat.Dense{}}
+	out := optim.Local{Grad: make([]float64, 2), GradY: make([]float64, 2), Jac: &mat.Dense{}}
 	obj.Eval(&out, obj.NewWorkspace(), []float64{1, 0}, data, []int{0, 1})
 	fmt.Println("loss", out.Loss)
 	fmt.Println("grad", out.Grad)

@@ -23,26 +23,37 @@ import (
 
 	"github.com/higlab/hig/higlib/internal/par"
 	"github.com/higlab/hig/higlib/nn"
+	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/physics"
 )
 
 // Objective is a network followed by a physics map, compared with targets
-// by the batch-mean squared error above.
+// by the batch-mean squared error above. The map receives each sample's
+// input x (the same row of Data.X that the network receives) and the
+// network's output z.
 type Objective struct {
-	Net  *nn.MLP
-	Phys physics.Map // nil means the identity
+	Net  nn.Network
+	Phys physics.Map // nil means the identity, y = z
 }
 
 // New returns an objective after checking that the network's output feeds
-// the physics map.
-func New(net *nn.MLP, phys physics.Map) (*Objective, error) {
-	if net == nil {
-		return nil, errors.New("objective: nil network")
+// the physics map and that the map reads inputs of the network's input
+// length (or none).
+func New(net nn.Network, phys physics.Map) (*Objective, error) {
+	if err := nn.Check(net); err != nil {
+		return nil, fmt.Errorf("objective: %w", err)
 	}
+	in, out := net.Dims()
 	if phys != nil {
-		in, _ := phys.Dims()
-		if in != net.Out() {
-			return nil, fmt.Errorf("objective: network has %d outputs but the physics map takes %d", net.Out(), in)
+		if err := physics.Check(phys); err != nil {
+			return nil, fmt.Errorf("objective: %w", err)
+		}
+		px, pz, _ := phys.Dims()
+		if pz != out {
+			return nil, fmt.Errorf("objective: network has %d outputs but the physics map takes %d controls", out, pz)
+		}
+		if px != 0 && px != in {
+			return nil, fmt.Errorf("objective: the physics map reads inputs of length %d, the network's inputs have %d", px, in)
 		}
 	}
 	return &Objective{Net: net, Phys: phys}, nil
@@ -51,10 +62,11 @@ func New(net *nn.MLP, phys physics.Map) (*Objective, error) {
 // Dim returns d, the dimension of one sample's physics output y_i.
 func (o *Objective) Dim() int {
 	if o.Phys == nil {
-		return o.Net.Out()
+		_, out := o.Net.Dims()
+		return out
 	}
-	_, out := o.Phys.Dims()
-	return out
+	_, _, y := o.Phys.Dims()
+	return y
 }
 
 // Data is a set of samples: row i of X is an input, row i of Y its target.
@@ -82,8 +94,8 @@ func (o *Objective) Check(d Data) error {
 	if n != ny {
 		return fmt.Errorf("objective: %d inputs but %d targets", n, ny)
 	}
-	if in != o.Net.In() {
-		return fmt.Errorf("objective: inputs have %d columns, the network takes %d", in, o.Net.In())
+	if nin, _ := o.Net.Dims(); in != nin {
+		return fmt.Errorf("objective: inputs have %d columns, the network takes %d", in, nin)
 	}
 	if dy != o.Dim() {
 		return fmt.Errorf("objective: targets have %d columns, the physics output has %d", dy, o.Dim())
@@ -99,42 +111,53 @@ func (o *Objective) Check(d Data) error {
 	return nil
 }
 
-// Workspace holds scratch space for evaluations; reuse it to avoid
+// Workspace holds scratch space for evaluations: an Evaluator of the
+// network and one of the physics map, and buffers; reuse it to avoid
 // allocations. It belongs to one Objective and one goroutine.
 type Workspace struct {
-	net    *nn.Workspace
-	y, res []float64 // physics output and residual of one sample
-	pj     []float64 // ∂P/∂z, d × m
-	fj     []float64 // ∂f/∂θ, m × P
-	v      []float64 // (∂P/∂z)ᵀ r, length m
+	net    nn.Evaluator
+	phys   physics.Evaluator
+	vjp    physics.VJPEvaluator // phys, if it computes products itself
+	y, res []float64            // physics output and residual of one sample
+	pj     []float64            // ∂P/∂z, d × m
+	fj     []float64            // ∂f/∂θ, m × P, or d × P for seeded rows
+	v      []float64            // (∂P/∂z)ᵀ r, length m
+	eye    []float64            // the m × m identity, seed of the full network Jacobian
 
 	grad []float64 // partial gradient of one chunk of the parallel Eval
 	loss float64   // partial loss sum of that chunk
 	par  *evalPar  // parallel state, created by the first large Eval
 }
 
-// NewWorkspace returns a workspace sized for o.
+// NewWorkspace returns a workspace sized for o. It calls the network's and
+// the map's NewEvaluator.
 func (o *Objective) NewWorkspace() *Workspace {
-	d, m, P := o.Dim(), o.Net.Out(), o.Net.NumParams()
-	return &Workspace{
-		net: o.Net.NewWorkspace(),
+	_, m := o.Net.Dims()
+	d, P := o.Dim(), o.Net.NumParams()
+	ws := &Workspace{
+		net: o.Net.NewEvaluator(),
 		y:   make([]float64, d), res: make([]float64, d),
-		pj: make([]float64, d*m), fj: make([]float64, m*P), v: make([]float64, m),
+		pj: make([]float64, d*m), fj: make([]float64, max(m, d)*P), v: make([]float64, m),
 	}
+	if o.Phys != nil {
+		ws.phys = o.Phys.NewEvaluator()
+		ws.vjp, _ = ws.phys.(physics.VJPEvaluator)
+	}
+	return ws
 }
 
-// Net returns the network workspace, whose activations are those of the last
-// sample evaluated.
-func (ws *Workspace) Net() *nn.Workspace { return ws.net }
+// Net returns the network Evaluator, whose state (e.g. hidden activations,
+// see nn.Hidden) is that of the last sample evaluated.
+func (ws *Workspace) Net() nn.Evaluator { return ws.net }
 
-// Predict writes y = P(f(x; θ)) into dst (length Dim()).
+// Predict writes y = P(x, f(x; θ)) into dst (length Dim()).
 func (o *Objective) Predict(dst []float64, ws *Workspace, params, x []float64) {
-	z := o.Net.Forward(ws.net, params, x)
+	z := ws.net.Forward(params, x)
 	if o.Phys == nil {
 		copy(dst, z)
 		return
 	}
-	o.Phys.Eval(dst, z)
+	ws.phys.Eval(dst, nil, x, z)
 }
 
 // Loss returns the batch-mean loss over all samples of d.
@@ -158,14 +181,6 @@ func HalfSquaredError(y, t []float64) float64 {
 	return s / 2
 }
 
-// Batch receives the results of Eval. Fields left nil are not computed.
-type Batch struct {
-	Loss  float64    // (1/b) Σ ½‖y_i − ŷ_i‖²
-	Grad  []float64  // ∂L/∂θ, length P
-	GradY []float64  // ∂L/∂y, length b·d, row-major by sample
-	Jac   *mat.Dense // ∂y/∂θ stacked, (b·d) × P; an empty Dense is sized here
-}
-
 // Thresholds of the parallel Eval. The stacked Jacobian is split into
 // evalChunks blocks of consecutive samples when it has at least
 // parMinEntries entries; below that (e.g. the toy's 512×30 or 2048×30) the
@@ -182,16 +197,20 @@ const (
 var forceSerial bool
 
 // Eval evaluates the objective on the samples of d listed in idx (the
-// mini-batch) at params and fills the non-nil fields of out. Jac, if not
-// nil, is resized when empty and must otherwise be (b·d) × P. Eval panics on
-// mismatched lengths; check data with Check beforehand.
+// mini-batch) at params and fills the loss and the non-nil fields of out:
+// Grad (∂L/∂θ, length P), GradY (∂L/∂y, length b·d, sample-major) and Jac
+// (the stacked ∂y/∂θ, (b·d) × P, row i·d + k; resized when empty). Without
+// Jac, the gradient comes from one backward pass per sample through the
+// map's VJP (when its Evaluator has one) and the network's Backprop, so
+// first-order methods never form a Jacobian. Eval panics on mismatched
+// lengths; check data with Check beforehand.
 //
 // When Jac is requested and large, the samples are split into a fixed
 // number of consecutive chunks that run on the worker pool of package
 // internal/par, each with its own network workspace, writing disjoint rows
 // of Jac and GradY and its own partial loss and gradient; the partial sums
 // are then added in chunk order, so the result does not depend on timing.
-func (o *Objective) Eval(out *Batch, ws *Workspace, params []float64, d Data, idx []int) {
+func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Data, idx []int) {
 	b, dim, P := len(idx), o.Dim(), o.Net.NumParams()
 	if b == 0 {
 		panic("objective: empty mini-batch")
@@ -267,7 +286,7 @@ func (ws *Workspace) parallel(o *Objective) *evalPar {
 // evalJob evaluates one chunk of consecutive samples per part.
 type evalJob struct {
 	o      *Objective
-	out    *Batch
+	out    *optim.Local
 	params []float64
 	d      Data
 	idx    []int
@@ -290,28 +309,37 @@ func (j *evalJob) Run(c int) {
 // evalRange evaluates samples s0 … s1−1 of the mini-batch idx: it writes
 // their rows of out.GradY and of jac (when out.Jac is set), adds their
 // contributions to grad (when not nil) and returns their summed ½‖y − ŷ‖².
-func (o *Objective) evalRange(out *Batch, ws *Workspace, params []float64, d Data, idx []int, jac blas64.General, s0, s1 int, grad []float64) float64 {
-	b, dim, m, P := len(idx), o.Dim(), o.Net.Out(), o.Net.NumParams()
+func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64, d Data, idx []int, jac blas64.General, s0, s1 int, grad []float64) float64 {
+	_, m := o.Net.Dims()
+	b, dim, P := len(idx), o.Dim(), o.Net.NumParams()
 	inv := 1 / float64(b)
 	// With a physics map that has fewer outputs than the network, the rows
 	// of ∂y/∂θ = (∂P/∂z)·(∂f/∂θ) come from dim backward passes seeded with
 	// the rows of ∂P/∂z instead of from the full m×P network Jacobian.
 	seeded := out.Jac != nil && o.Phys != nil && dim <= m
+	// Without the Jacobian, first-order methods need (∂P/∂z)ᵀ r only.
+	useVJP := out.Jac == nil && ws.vjp != nil
 	var sum float64
 	for s := s0; s < s1; s++ {
 		i := idx[s]
 		x, t := d.X.RawRowView(i), d.Y.RawRowView(i)
+		z := ws.net.Forward(params, x)
 		if out.Jac != nil && !seeded {
-			o.Net.Jacobian(ws.fj, ws.net, params, x)
-		} else {
-			o.Net.Forward(ws.net, params, x)
+			if ws.eye == nil {
+				ws.eye = make([]float64, m*m)
+				for k := 0; k < m; k++ {
+					ws.eye[k*m+k] = 1
+				}
+			}
+			ws.net.SeededJacobian(ws.fj[:m*P], ws.eye, m)
 		}
-		z := ws.net.Activation(o.Net.Layers())
-		if o.Phys == nil {
+		switch {
+		case o.Phys == nil:
 			copy(ws.y, z)
-		} else {
-			o.Phys.Eval(ws.y, z)
-			o.Phys.Jacobian(ws.pj, z)
+		case useVJP:
+			ws.phys.Eval(ws.y, nil, x, z)
+		default:
+			ws.phys.Eval(ws.y, ws.pj, x, z)
 		}
 		for k := range ws.res {
 			ws.res[k] = ws.y[k] - t[k]
@@ -327,7 +355,7 @@ func (o *Objective) evalRange(out *Batch, ws *Workspace, params []float64, d Dat
 			if jac.Stride == P {
 				rows = jac.Data[s*dim*P : (s+1)*dim*P]
 			}
-			o.Net.SeededJacobian(rows, ws.net, params, ws.pj, dim)
+			ws.net.SeededJacobian(rows, ws.pj, dim)
 			if jac.Stride != P {
 				for k := 0; k < dim; k++ {
 					copy(jac.Data[(s*dim+k)*jac.Stride:(s*dim+k)*jac.Stride+P], rows[k*P:(k+1)*P])
@@ -370,6 +398,8 @@ func (o *Objective) evalRange(out *Batch, ws *Workspace, params []float64, d Dat
 			// ∂L/∂θ += (∂f/∂θ)ᵀ (∂P/∂z)ᵀ r / b
 			if o.Phys == nil {
 				copy(ws.v, ws.res)
+			} else if useVJP {
+				ws.vjp.VJP(ws.v, ws.res)
 			} else {
 				for j := range ws.v {
 					var s float64
@@ -392,7 +422,7 @@ func (o *Objective) evalRange(out *Batch, ws *Workspace, params []float64, d Dat
 					}
 				}
 			} else {
-				o.Net.Backprop(grad, ws.net, params, ws.v)
+				ws.net.Backprop(grad, ws.v)
 			}
 		}
 	}

@@ -11,7 +11,9 @@ import (
 
 	"github.com/higlab/hig/higlib/nn"
 	"github.com/higlab/hig/higlib/objective"
+	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/physics"
+	"github.com/higlab/hig/higlib/physics/physicstest"
 )
 
 const (
@@ -26,27 +28,56 @@ const (
 	exactTol = 1e-12
 )
 
-// mix is a test-only physics map with a full, state-dependent Jacobian and
-// more outputs than inputs, so that the chain rule in Eval is exercised
-// beyond a diagonal scaling:
+// mix is a test-only physics map that reads the sample's input x, with a
+// full, state-dependent Jacobian and more outputs than controls, so that the
+// chain rule in Eval is exercised beyond a diagonal scaling:
 //
-//	P(z) = (z₁z₂, sin z₁, z₂²),   ∂P/∂z = [[z₂, z₁], [cos z₁, 0], [0, 2z₂]].
-type mix struct{}
+//	P(x, z) = (z₁z₂ + x₁z₁, sin z₁, z₂²),
+//	∂P/∂z = [[z₂ + x₁, z₁], [cos z₁, 0], [0, 2z₂]].
+//
+// in is the length of x. It has no VJP, so Eval forms ∂P/∂z for first-order
+// methods too.
+type mix struct{ in int }
 
-func (mix) Dims() (int, int) { return 2, 3 }
+func (m mix) Dims() (int, int, int)          { return m.in, 2, 3 }
+func (m mix) NewEvaluator() physics.Evaluator { return m }
 
-func (mix) Eval(dst, z []float64) {
-	dst[0] = z[0] * z[1]
-	dst[1] = math.Sin(z[0])
-	dst[2] = z[1] * z[1]
+func (m mix) Eval(y, jac, x, z []float64) {
+	y[0] = z[0]*z[1] + x[0]*z[0]
+	y[1] = math.Sin(z[0])
+	y[2] = z[1] * z[1]
+	if jac != nil {
+		copy(jac, []float64{
+			z[1] + x[0], z[0],
+			math.Cos(z[0]), 0,
+			0, 2 * z[1],
+		})
+	}
 }
 
-func (mix) Jacobian(dst, z []float64) {
-	copy(dst, []float64{
-		z[1], z[0],
-		math.Cos(z[0]), 0,
-		0, 2 * z[1],
-	})
+// mixVJP is mix with a VJP, the path first-order methods take.
+type mixVJP struct{ mix }
+
+type mixVJPEval struct {
+	mix
+	x0, z0, z1 float64
+}
+
+func (m mixVJP) NewEvaluator() physics.Evaluator { return &mixVJPEval{mix: m.mix} }
+
+func (e *mixVJPEval) Eval(y, jac, x, z []float64) {
+	e.mix.Eval(y, jac, x, z)
+	e.x0, e.z0, e.z1 = x[0], z[0], z[1]
+}
+
+func (e *mixVJPEval) VJP(dst, v []float64) {
+	dst[0] = (e.z1+e.x0)*v[0] + math.Cos(e.z0)*v[1]
+	dst[1] = e.z0*v[0] + 2*e.z1*v[2]
+}
+
+func TestMixPassesConformance(t *testing.T) {
+	physicstest.Check(t, mix{2}, nil)
+	physicstest.Check(t, mixVJP{mix{3}}, nil)
 }
 
 type setup struct {
@@ -64,8 +95,9 @@ func setups(t *testing.T) []setup {
 	return []setup{
 		{"toy net, no physics", []int{1, 7, 2}, []nn.Activation{nn.Tanh, nn.Identity}, nil},
 		{"toy net, Scale(1, 0.01)", []int{1, 7, 2}, []nn.Activation{nn.Tanh, nn.Identity}, scale},
-		{"2→4 tanh→2, mix", []int{2, 4, 2}, []nn.Activation{nn.Tanh, nn.Identity}, mix{}},
-		{"3→5 tanh→3 tanh→2, mix", []int{3, 5, 3, 2}, []nn.Activation{nn.Tanh, nn.Tanh, nn.Identity}, mix{}},
+		{"2→4 tanh→2, mix", []int{2, 4, 2}, []nn.Activation{nn.Tanh, nn.Identity}, mix{2}},
+		{"3→5 tanh→3 tanh→2, mix", []int{3, 5, 3, 2}, []nn.Activation{nn.Tanh, nn.Tanh, nn.Identity}, mix{3}},
+		{"2→4 relu→2, mix with VJP", []int{2, 4, 2}, []nn.Activation{nn.ReLU, nn.Identity}, mixVJP{mix{2}}},
 	}
 }
 
@@ -111,7 +143,7 @@ func TestDim(t *testing.T) {
 		o, _, _, _ := build(t, s, 1)
 		want := s.sizes[len(s.sizes)-1]
 		if s.phys != nil {
-			_, want = s.phys.Dims()
+			_, _, want = s.phys.Dims()
 		}
 		if o.Dim() != want {
 			t.Errorf("%s: Dim = %d, want %d", s.name, o.Dim(), want)
@@ -125,14 +157,14 @@ func TestGradMatchesFiniteDifferences(t *testing.T) {
 			o, params, data, idx := build(t, s, uint64(si))
 			ws := o.NewWorkspace()
 			for _, withJac := range []bool{false, true} {
-				out := objective.Batch{Grad: make([]float64, len(params))}
+				out := optim.Local{Grad: make([]float64, len(params))}
 				if withJac {
 					out.Jac = &mat.Dense{}
 				}
 				o.Eval(&out, ws, params, data, idx)
 				fws := o.NewWorkspace()
 				want := fd.Gradient(nil, func(th []float64) float64 {
-					var b objective.Batch
+					var b optim.Local
 					o.Eval(&b, fws, th, data, idx)
 					return b.Loss
 				}, params, &fd.Settings{Formula: fd.Central})
@@ -152,7 +184,7 @@ func TestJacMatchesFiniteDifferences(t *testing.T) {
 			o, params, data, idx := build(t, s, uint64(si)+10)
 			d, b, P := o.Dim(), len(idx), len(params)
 			ws := o.NewWorkspace()
-			out := objective.Batch{Jac: &mat.Dense{}}
+			out := optim.Local{Jac: &mat.Dense{}}
 			o.Eval(&out, ws, params, data, idx)
 			if r, c := out.Jac.Dims(); r != b*d || c != P {
 				t.Fatalf("Jac is %d×%d, want %d×%d", r, c, b*d, P)
@@ -182,7 +214,7 @@ func TestGradYGradAndJacAgree(t *testing.T) {
 			o, params, data, idx := build(t, s, uint64(si)+20)
 			d, b, P := o.Dim(), len(idx), len(params)
 			ws := o.NewWorkspace()
-			full := objective.Batch{Grad: make([]float64, P), GradY: make([]float64, b*d), Jac: &mat.Dense{}}
+			full := optim.Local{Grad: make([]float64, P), GradY: make([]float64, b*d), Jac: &mat.Dense{}}
 			// Stale values must be overwritten.
 			for i := range full.Grad {
 				full.Grad[i] = math.NaN()
@@ -220,7 +252,7 @@ func TestGradYGradAndJacAgree(t *testing.T) {
 			}
 
 			// The backprop path (no Jacobian requested) agrees.
-			lean := objective.Batch{Grad: make([]float64, P)}
+			lean := optim.Local{Grad: make([]float64, P)}
 			for i := range lean.Grad {
 				lean.Grad[i] = 1e300
 			}
@@ -244,7 +276,7 @@ func TestLossEqualsEvalOnWholeSet(t *testing.T) {
 		for i := range all {
 			all[i] = i
 		}
-		var b objective.Batch
+		var b optim.Local
 		ws := o.NewWorkspace()
 		o.Eval(&b, ws, params, data, all)
 		if got := o.Loss(ws, params, data); !closeTo(got, b.Loss, exactTol) {
@@ -259,7 +291,7 @@ func TestEvalJacIntoStridedView(t *testing.T) {
 	s := setups(t)[2]
 	o, params, data, idx := build(t, s, 40)
 	d, b, P := o.Dim(), len(idx), len(params)
-	ref := objective.Batch{Jac: &mat.Dense{}}
+	ref := optim.Local{Jac: &mat.Dense{}}
 	o.Eval(&ref, o.NewWorkspace(), params, data, idx)
 
 	const sentinel = -12345.0
@@ -270,7 +302,7 @@ func TestEvalJacIntoStridedView(t *testing.T) {
 		}
 	}
 	view := big.Slice(0, b*d, 1, P+1).(*mat.Dense)
-	o.Eval(&objective.Batch{Jac: view}, o.NewWorkspace(), params, data, idx)
+	o.Eval(&optim.Local{Jac: view}, o.NewWorkspace(), params, data, idx)
 	if !mat.Equal(view, ref.Jac) {
 		t.Errorf("Jac written into a view differs from a fresh one")
 	}
@@ -289,12 +321,12 @@ func TestEvalPanics(t *testing.T) {
 	o, params, data, idx := build(t, s, 50)
 	ws := o.NewWorkspace()
 	for name, f := range map[string]func(){
-		"empty batch":   func() { o.Eval(&objective.Batch{}, ws, params, data, nil) },
-		"short Grad":    func() { o.Eval(&objective.Batch{Grad: make([]float64, 1)}, ws, params, data, idx) },
-		"short GradY":   func() { o.Eval(&objective.Batch{GradY: make([]float64, 1)}, ws, params, data, idx) },
-		"wrong Jac":     func() { o.Eval(&objective.Batch{Jac: mat.NewDense(2, 2, nil)}, ws, params, data, idx) },
-		"short params":  func() { o.Eval(&objective.Batch{}, ws, params[1:], data, idx) },
-		"index too big": func() { o.Eval(&objective.Batch{}, ws, params, data, []int{data.Len()}) },
+		"empty batch":   func() { o.Eval(&optim.Local{}, ws, params, data, nil) },
+		"short Grad":    func() { o.Eval(&optim.Local{Grad: make([]float64, 1)}, ws, params, data, idx) },
+		"short GradY":   func() { o.Eval(&optim.Local{GradY: make([]float64, 1)}, ws, params, data, idx) },
+		"wrong Jac":     func() { o.Eval(&optim.Local{Jac: mat.NewDense(2, 2, nil)}, ws, params, data, idx) },
+		"short params":  func() { o.Eval(&optim.Local{}, ws, params[1:], data, idx) },
+		"index too big": func() { o.Eval(&optim.Local{}, ws, params, data, []int{data.Len()}) },
 	} {
 		func() {
 			defer func() {
@@ -315,8 +347,18 @@ func TestNewRejects(t *testing.T) {
 	if _, err := objective.New(nil, nil); err == nil || !strings.Contains(err.Error(), "nil network") {
 		t.Errorf("New(nil, nil) error = %v, want one about the nil network", err)
 	}
-	if _, err := objective.New(net, mix{}); err == nil || !strings.Contains(err.Error(), "3 outputs") {
+	if _, err := objective.New(net, mix{1}); err == nil || !strings.Contains(err.Error(), "3 outputs") {
 		t.Errorf("New(3 outputs, map taking 2) error = %v, want one about the dimensions", err)
+	}
+	net2, err := nn.New([]int{1, 2}, []nn.Activation{nn.Identity})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := objective.New(net2, mix{4}); err == nil || !strings.Contains(err.Error(), "inputs of length 4") {
+		t.Errorf("New(map reading 4 inputs after a 1-input network) error = %v, want one about the input length", err)
+	}
+	if _, err := objective.New(net2, physics.Func{Z: 2, Y: 0}); err == nil || !strings.Contains(err.Error(), "positive") {
+		t.Errorf("New(map with 0 outputs) error = %v, want one about the dimensions", err)
 	}
 }
 
@@ -325,7 +367,7 @@ func TestCheckRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := objective.New(net, mix{}) // 2 inputs, 3 physics outputs
+	o, err := objective.New(net, mix{2}) // 2 inputs, 3 physics outputs
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/higlab/hig/higlib/nn"
+	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/physics"
 )
 
@@ -40,9 +41,9 @@ func wideProblem(t testing.TB, b int) (*Objective, []float64, Data, []int) {
 	return o, params, Data{X: x, Y: y}, idx
 }
 
-func newBatch(o *Objective, b int) *Batch {
+func newBatch(o *Objective, b int) *optim.Local {
 	P := o.Net.NumParams()
-	return &Batch{Grad: make([]float64, P), GradY: make([]float64, b*o.Dim()), Jac: &mat.Dense{}}
+	return &optim.Local{Grad: make([]float64, P), GradY: make([]float64, b*o.Dim()), Jac: &mat.Dense{}}
 }
 
 func sameBits(x, y []float64) bool {
@@ -115,4 +116,96 @@ func TestEvalParallelAllocs(t *testing.T) {
 	if a := testing.AllocsPerRun(5, func() { o.Eval(out, ws, params, d, idx) }); a != 0 {
 		t.Errorf("Eval allocates %v times per call, want 0", a)
 	}
+}
+
+// stateful is a map that keeps its last point in its Evaluator's scratch
+// space, as a simulator that stores its trajectory does: P(x, z) = A·tanh(z)
+// + x, with y read back from the scratch slice. Evaluators made by
+// NewEvaluator own their scratch; shared makes them share one slice, which
+// the contract forbids.
+type stateful struct {
+	a      *physics.Linear
+	shared []float64
+	panics bool
+}
+
+type statefulEval struct {
+	m       *stateful
+	scratch []float64
+}
+
+func (s *stateful) Dims() (int, int, int) { return 4, s.a.Cols, s.a.Rows }
+func (s *stateful) NewEvaluator() physics.Evaluator {
+	e := &statefulEval{m: s, scratch: make([]float64, s.a.Cols)}
+	if s.shared != nil {
+		e.scratch = s.shared
+	}
+	return e
+}
+
+func (e *statefulEval) Eval(y, jac, x, z []float64) {
+	if e.m.panics && x[0] > 4 {
+		panic("simulator blew up")
+	}
+	for i, v := range z {
+		e.scratch[i] = math.Tanh(v)
+	}
+	e.m.a.Eval(y, nil, nil, e.scratch)
+	for k := range y {
+		y[k] += x[k]
+	}
+	if jac != nil {
+		for k := 0; k < e.m.a.Rows; k++ {
+			for j := 0; j < e.m.a.Cols; j++ {
+				jac[k*e.m.a.Cols+j] = e.m.a.Data[k*e.m.a.Cols+j] * (1 - e.scratch[j]*e.scratch[j])
+			}
+		}
+	}
+}
+
+// TestEvalParallelStatefulMap runs the parallel Eval with a map whose
+// Evaluators keep scratch space: every worker must have its own, so the
+// result equals the serial one bit for bit (and -race finds no race).
+func TestEvalParallelStatefulMap(t *testing.T) {
+	const b = 128
+	o, params, d, idx := wideProblem(t, b)
+	o.Phys = &stateful{a: o.Phys.(*physics.Linear)}
+	forceSerial = true
+	ref := newBatch(o, b)
+	o.Eval(ref, o.NewWorkspace(), params, d, idx)
+	forceSerial = false
+	ws := o.NewWorkspace()
+	for rep := range 3 {
+		got := newBatch(o, b)
+		o.Eval(got, ws, params, d, idx)
+		if !sameBits(got.Jac.RawMatrix().Data, ref.Jac.RawMatrix().Data) || !sameBits(got.Grad, ref.Grad) {
+			t.Fatalf("run %d: parallel Eval with a stateful map differs from the serial run", rep)
+		}
+	}
+}
+
+// TestEvalParallelPanicReachesCaller checks that a panic inside a user's map
+// on a worker goroutine reaches the goroutine that called Eval, where it can
+// be recovered, instead of killing the process.
+func TestEvalParallelPanicReachesCaller(t *testing.T) {
+	const b = 128
+	o, params, d, idx := wideProblem(t, b)
+	o.Phys = &stateful{a: o.Phys.(*physics.Linear), panics: true}
+	d.X.Set(b-1, 0, 5) // the last chunk's sample panics
+	d.X.Set(3, 0, 5)   // and one of the first chunk's
+	ws := o.NewWorkspace()
+	for rep := range 3 {
+		got := func() (r any) {
+			defer func() { r = recover() }()
+			o.Eval(newBatch(o, b), ws, params, d, idx)
+			return nil
+		}()
+		if got != "simulator blew up" {
+			t.Fatalf("run %d: recovered %v, want the map's panic", rep, got)
+		}
+	}
+	// The pool still works afterwards.
+	d.X.Set(b-1, 0, 0)
+	d.X.Set(3, 0, 0)
+	o.Eval(newBatch(o, b), ws, params, d, idx)
 }

@@ -85,10 +85,7 @@ func (h *HalfInverse) Step(delta []float64, loc *Local) error {
 		return err
 	}
 	h.sv = sv
-	for i, v := range h.dir {
-		delta[i] = -h.LearnRate * v
-	}
-	return nil
+	return scaled(delta, -h.LearnRate, h.dir)
 }
 
 // SingularValues returns the singular values of the last step's Jacobian in

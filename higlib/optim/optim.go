@@ -18,7 +18,7 @@ import (
 )
 
 // Local is what the objective provides at the current parameters for one
-// mini-batch.
+// mini-batch; objective.Objective.Eval fills it.
 type Local struct {
 	Loss  float64
 	Grad  []float64  // ∂L/∂θ, length P
@@ -33,13 +33,19 @@ type Method interface {
 	// NeedsJacobian reports whether Step reads Local.Jac and Local.GradY
 	// (otherwise only Local.Grad).
 	NeedsJacobian() bool
-	// Step writes the increment Δθ into delta. On error delta is unchanged
-	// and the state is as before the call.
+	// Step writes the increment Δθ into delta. It returns ErrNotFinite if
+	// its input holds NaN or Inf and ErrOverflow if Δθ would; on any error
+	// delta is unchanged and the state is as before the call.
 	Step(delta []float64, loc *Local) error
 }
 
-// ErrNotFinite is returned when a gradient holds NaN or Inf.
-var ErrNotFinite = errors.New("optim: gradient holds NaN or Inf")
+var (
+	// ErrNotFinite is returned when a gradient holds NaN or Inf.
+	ErrNotFinite = errors.New("optim: gradient holds NaN or Inf")
+	// ErrOverflow is returned when the update Δθ would hold NaN or Inf
+	// although its input is finite, e.g. with a huge learning rate.
+	ErrOverflow = errors.New("optim: the update overflows (Δθ would hold NaN or Inf)")
+)
 
 func checkRate(name string, lr float64) error {
 	if !(lr > 0) || math.IsInf(lr, 0) {
@@ -73,8 +79,19 @@ func (g *GradientDescent) Step(delta []float64, loc *Local) error {
 	if !num.Finite(loc.Grad) {
 		return ErrNotFinite
 	}
-	for i, v := range loc.Grad {
-		delta[i] = -g.LearnRate * v
+	return scaled(delta, -g.LearnRate, loc.Grad)
+}
+
+// scaled writes a·v into delta unless a product is not finite, in which
+// case it returns ErrOverflow and leaves delta unchanged.
+func scaled(delta []float64, a float64, v []float64) error {
+	for _, x := range v {
+		if !num.IsFinite(a * x) {
+			return ErrOverflow
+		}
+	}
+	for i, x := range v {
+		delta[i] = a * x
 	}
 	return nil
 }
@@ -98,8 +115,10 @@ type Adam struct {
 	// Epsilon guards the division; zero means 1e-8.
 	Epsilon float64
 
-	m, v []float64
-	t    int
+	m, v   []float64
+	nm, nv []float64 // the moments of a step, committed only if it is finite
+	d      []float64 // the update of a step, copied out only if it is finite
+	t      int
 }
 
 // Init implements Method.
@@ -125,8 +144,8 @@ func (a *Adam) Init(n int) error {
 	if !(a.Epsilon > 0) {
 		return fmt.Errorf("optim: Adam ε = %v must be > 0", a.Epsilon)
 	}
-	a.m = make([]float64, n)
-	a.v = make([]float64, n)
+	a.m, a.v = make([]float64, n), make([]float64, n)
+	a.nm, a.nv, a.d = make([]float64, n), make([]float64, n), make([]float64, n)
 	a.t = 0
 	return nil
 }
@@ -140,13 +159,20 @@ func (a *Adam) Step(delta []float64, loc *Local) error {
 	if !num.Finite(loc.Grad) {
 		return ErrNotFinite
 	}
-	a.t++
-	c1 := 1 - math.Pow(a.Beta1, float64(a.t))
-	c2 := 1 - math.Pow(a.Beta2, float64(a.t))
+	t := a.t + 1
+	c1 := 1 - math.Pow(a.Beta1, float64(t))
+	c2 := 1 - math.Pow(a.Beta2, float64(t))
 	for i, g := range loc.Grad {
-		a.m[i] = a.Beta1*a.m[i] + (1-a.Beta1)*g
-		a.v[i] = a.Beta2*a.v[i] + (1-a.Beta2)*g*g
-		delta[i] = -a.LearnRate * (a.m[i] / c1) / (math.Sqrt(a.v[i]/c2) + a.Epsilon)
+		a.nm[i] = a.Beta1*a.m[i] + (1-a.Beta1)*g
+		a.nv[i] = a.Beta2*a.v[i] + (1-a.Beta2)*g*g
+		a.d[i] = -a.LearnRate * (a.nm[i] / c1) / (math.Sqrt(a.nv[i]/c2) + a.Epsilon)
 	}
+	if !num.Finite(a.d) || !num.Finite(a.nv) {
+		return ErrOverflow
+	}
+	a.t = t
+	a.m, a.nm = a.nm, a.m
+	a.v, a.nv = a.nv, a.v
+	copy(delta, a.d)
 	return nil
 }

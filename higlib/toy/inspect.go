@@ -14,9 +14,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/higlab/hig/higlib/halfinv"
-	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
-	"github.com/higlab/hig/higlib/train"
 )
 
 // StackedJacobian returns, at the initial parameters of s, the stacked
@@ -32,7 +30,7 @@ func (s *Setup) StackedJacobian(b int) (*mat.Dense, []float64, error) {
 	for i := range idx {
 		idx[i] = i
 	}
-	out := objective.Batch{GradY: make([]float64, b*s.Obj.Dim()), Jac: &mat.Dense{}}
+	out := optim.Local{GradY: make([]float64, b*s.Obj.Dim()), Jac: &mat.Dense{}}
 	s.Obj.Eval(&out, s.Obj.NewWorkspace(), s.Params0, s.Train, idx)
 	return out.Jac, out.GradY, nil
 }
@@ -50,26 +48,6 @@ func (s *Setup) SingularValues(b int) ([]float64, error) {
 		return nil, halfinv.ErrSVD
 	}
 	return svd.Values(nil), nil
-}
-
-// RunMethod trains an already configured optimizer m on s with the budget
-// its kind gets (Config.Steps if it uses the Jacobian, FirstOrderSteps if
-// not, or the wall-clock Duration), as Run does for a named method. name labels the returned Run. Use it for
-// variants that NewMethod cannot express, such as a half-inverse step that
-// clamps instead of truncating. A diverged run is returned with Err set.
-func (s *Setup) RunMethod(name string, lr float64, m optim.Method, rec train.Recorder) (*Run, error) {
-	r := &Run{Method: name, LearnRate: lr}
-	settings := train.Settings{
-		Steps: s.stepsFor(m), Duration: s.Duration, BatchSize: s.BatchSize,
-		RecordEvery: s.RecordEvery, RecordInterval: s.RecordInterval,
-		Seed: s.Seed,
-	}
-	res, err := train.Train(s.Obj, m, s.Params0, s.Train, s.Valid, settings, train.Recorders{&r.History, rec})
-	if res == nil {
-		return nil, err
-	}
-	r.Result, r.Err = res, err
-	return r, nil
 }
 
 // TauPoint is one entry of a τ sweep: the update V·diag(φ(σ))·Uᵀ·g for one

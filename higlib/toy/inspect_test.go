@@ -35,7 +35,7 @@ func TestStackedJacobian(t *testing.T) {
 	for i := range idx {
 		idx[i] = i
 	}
-	want := objective.Batch{Grad: make([]float64, p)}
+	want := optim.Local{Grad: make([]float64, p)}
 	s.Obj.Eval(&want, s.Obj.NewWorkspace(), s.Params0, s.Train, idx)
 	got := mat.NewVecDense(p, nil)
 	got.MulVec(j.T(), mat.NewVecDense(len(g), g))

@@ -24,7 +24,7 @@ func TestFloat32Inputs(t *testing.T) {
 		idx[i] = i
 	}
 	eval := func() *optim.Local {
-		b := objective.Batch{GradY: make([]float64, 128), Jac: &mat.Dense{}}
+		b := optim.Local{GradY: make([]float64, 128), Jac: &mat.Dense{}}
 		s.Obj.Eval(&b, s.Obj.NewWorkspace(), s.Params0, s.Train, idx)
 		return &optim.Local{Loss: b.Loss, Jac: b.Jac, GradY: b.GradY}
 	}

@@ -2,28 +2,12 @@ package toy
 
 import (
 	"fmt"
-	"image/color"
-	"math"
 	"slices"
-	"sort"
 	"strings"
 
-	"github.com/higlab/hig/higlib/figure"
+	"github.com/higlab/hig/higlib/experiment"
 	"github.com/higlab/hig/higlib/train"
 )
-
-// DefaultGrid is the learning-rate grid searched for each method before the
-// comparison: half-decades around each method's usual value, wide enough
-// that the chosen rate should not sit on the grid's edge (Study.Run adds a
-// note to Outcome.Notes when it does). The half-inverse methods use a
-// batch-mean loss, so their output-space gradient carries a factor 1/b and
-// η = 1 is the authors' setting, not a full Gauss-Newton step.
-var DefaultGrid = map[string][]float64{
-	Adam:        {1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1},
-	GaussNewton: {0.1, 0.3, 1, 3, 10, 30},
-	HIG:         {0.1, 0.3, 1, 3, 10, 30},
-	GD:          {1e-2, 3e-2, 1e-1, 3e-1, 1},
-}
 
 // Study is the chapter's comparison: for every λ and method, pick the
 // learning rate from a grid by the median final validation loss over the
@@ -35,13 +19,13 @@ var DefaultGrid = map[string][]float64{
 type Study struct {
 	Config            // everything but λ and the seed; see Config
 	Lambdas []float64 // zero length means {1, 0.01}
-	Methods []string  // zero length means Methods (Adam, Gauss-Newton, HIG)
+	Methods []string  // method keys (see Specs); zero length means Methods (Adam, Gauss-Newton, HIG)
 	Seeds   []uint64  // evaluation seeds; zero length means 1 … 5
 	// TuneSeeds are the seeds of the tuning runs; zero length means
 	// 1001 … 1003, apart from the evaluation seeds.
 	TuneSeeds []uint64
-	// Grid holds the learning rates tried per method; a method missing
-	// from it uses DefaultGrid. A single rate skips tuning.
+	// Grid holds the learning rates tried per method key; a method missing
+	// from it uses its spec's Grid. A single rate skips tuning.
 	Grid map[string][]float64
 	// Progress, if not nil, receives one line per finished run.
 	Progress func(line string)
@@ -73,14 +57,16 @@ type Summary struct {
 // Outcome holds everything a study produced.
 type Outcome struct {
 	Lambdas []float64
-	Methods []string
+	Methods []string // keys
 	Seeds   []uint64
 
 	Summaries []Summary
-	// Best is the chosen learning rate per λ and method.
+	// Best is the chosen learning rate per λ and method key.
 	Best map[float64]map[string]float64
-	// Runs holds the evaluation runs per λ and method, in Seeds order.
-	Runs map[float64]map[string][]*Run
+	// Runs holds the evaluation runs per λ and method key, in Seeds order.
+	Runs map[float64]map[string][]*experiment.Run
+	// Outcomes holds the experiment outcome of each λ.
+	Outcomes map[float64]*experiment.Outcome
 	// Targets holds ŷ of the tracked sample per λ and seed.
 	Targets map[float64]map[uint64][]float64
 	// Notes lists the tuning results a reader should know about: rates
@@ -107,29 +93,38 @@ func (s *Study) defaults() {
 	}
 }
 
-func (s *Study) grid(method string) []float64 {
-	if g, ok := s.Grid[method]; ok && len(g) > 0 {
-		return g
+// experiment returns the study of one λ.
+func (s *Study) experiment(lambda float64) (*experiment.Study, error) {
+	c := s.Config
+	c.Lambda = lambda
+	st := &experiment.Study{
+		Build: func(seed uint64) (*experiment.Problem, error) {
+			c := c
+			c.Seed = seed
+			setup, err := NewSetup(c)
+			if err != nil {
+				return nil, err
+			}
+			return setup.Problem(), nil
+		},
+		Seeds: s.Seeds, TuneSeeds: s.TuneSeeds, Settings: c.Settings(),
 	}
-	return DefaultGrid[method]
+	for _, key := range s.Methods {
+		spec, err := Spec(key)
+		if err != nil {
+			return nil, err
+		}
+		st.Methods = append(st.Methods, c.Method(spec, s.Grid[spec.Key]))
+	}
+	if s.Progress != nil {
+		st.Progress = func(line string) { s.Progress(fmt.Sprintf("λ=%-5g %s", lambda, line)) }
+	}
+	return st, nil
 }
 
 // Validate checks the study's settings before anything runs.
 func (s *Study) Validate() error {
 	s.defaults()
-	for _, m := range s.Methods {
-		if _, err := NewMethod(m, 1, s.Tau); err != nil {
-			return err
-		}
-		if len(s.grid(m)) == 0 {
-			return fmt.Errorf("toy: no learning rates for method %q", m)
-		}
-		for _, lr := range s.grid(m) {
-			if !(lr > 0) || math.IsInf(lr, 0) {
-				return fmt.Errorf("toy: learning rate %v for %s must be a finite number > 0", lr, m)
-			}
-		}
-	}
 	for _, l := range s.Lambdas {
 		if _, err := Objective(l); err != nil {
 			return err
@@ -144,14 +139,25 @@ func (s *Study) Validate() error {
 	if s.BatchSize > s.TrainSize {
 		return fmt.Errorf("toy: batch size %d exceeds the training set (%d samples)", s.BatchSize, s.TrainSize)
 	}
-	return nil
+	for k := range s.Grid {
+		if !slices.Contains(s.Methods, k) {
+			return fmt.Errorf("toy: learning rates given for %s, which is not among the methods %v", k, s.Methods)
+		}
+	}
+	st, err := s.experiment(s.Lambdas[0])
+	if err != nil {
+		return err
+	}
+	return st.Validate()
 }
 
-func (s *Study) budget(method string) string {
-	if s.Duration > 0 {
-		return "wall-clock " + s.Duration.String()
+// Runs returns how many training runs Run makes.
+func (s *Study) Runs() int {
+	if err := s.Validate(); err != nil {
+		return 0
 	}
-	return fmt.Sprintf("%d steps", s.StepsFor(method))
+	st, _ := s.experiment(s.Lambdas[0])
+	return st.Runs() * len(s.Lambdas)
 }
 
 // Run tunes and runs the study.
@@ -161,147 +167,68 @@ func (s *Study) Run() (*Outcome, error) {
 	}
 	out := &Outcome{
 		Lambdas: s.Lambdas, Methods: s.Methods, Seeds: s.Seeds,
-		Best:    map[float64]map[string]float64{},
-		Runs:    map[float64]map[string][]*Run{},
-		Targets: map[float64]map[uint64][]float64{},
+		Best:     map[float64]map[string]float64{},
+		Runs:     map[float64]map[string][]*experiment.Run{},
+		Outcomes: map[float64]*experiment.Outcome{},
+		Targets:  map[float64]map[uint64][]float64{},
 	}
 	for _, lambda := range s.Lambdas {
+		st, err := s.experiment(lambda)
+		if err != nil {
+			return nil, err
+		}
+		res, err := st.Run()
+		if err != nil {
+			return nil, err
+		}
+		out.Outcomes[lambda] = res
 		out.Best[lambda] = map[string]float64{}
-		out.Runs[lambda] = map[string][]*Run{}
+		out.Runs[lambda] = map[string][]*experiment.Run{}
 		out.Targets[lambda] = map[uint64][]float64{}
-		for _, m := range s.Methods {
-			best, bestLoss := 0.0, math.Inf(1)
-			if g := s.grid(m); len(g) == 1 {
-				best = g[0]
-			} else {
-				for _, lr := range g {
-					losses := make([]float64, 0, len(s.TuneSeeds))
-					for _, seed := range s.TuneSeeds {
-						run, sum, err := s.one(lambda, m, lr, seed, true)
-						if err != nil {
-							return nil, err
-						}
-						out.Summaries = append(out.Summaries, sum)
-						losses = append(losses, run.FinalLoss())
-					}
-					if l := median(losses); l < bestLoss || best == 0 {
-						best, bestLoss = lr, l
-					}
-				}
-				if lo, hi := slices.Min(g), slices.Max(g); best == lo || best == hi {
-					edge := "largest"
-					if best == lo {
-						edge = "smallest"
-					}
-					note := fmt.Sprintf("λ = %g, %s: the chosen learning rate %g is the %s of the grid %v; a wider grid might do better", lambda, Label(m), best, edge, g)
-					out.Notes = append(out.Notes, note)
-					if s.Progress != nil {
-						s.Progress("note: " + note)
-					}
-				}
+		for i, m := range st.Methods {
+			out.Best[lambda][m.Key] = res.Best[i]
+			out.Runs[lambda][m.Key] = res.Runs[i]
+			for _, r := range res.Tuning[i] {
+				out.Summaries = append(out.Summaries, s.summary(lambda, st, m, r))
 			}
-			out.Best[lambda][m] = best
-			for _, seed := range s.Seeds {
-				run, sum, err := s.one(lambda, m, best, seed, false)
-				if err != nil {
-					return nil, err
-				}
-				out.Summaries = append(out.Summaries, sum)
-				out.Runs[lambda][m] = append(out.Runs[lambda][m], run)
+			for _, r := range res.Runs[i] {
+				out.Summaries = append(out.Summaries, s.summary(lambda, st, m, r))
 			}
 		}
-		for _, seed := range s.Seeds {
-			c := s.Config
-			c.Lambda, c.Seed = lambda, seed
-			setup, err := NewSetup(c)
-			if err != nil {
-				return nil, err
-			}
-			out.Targets[lambda][seed] = setup.TrackedTarget()
+		for _, n := range res.Notes {
+			out.Notes = append(out.Notes, fmt.Sprintf("λ = %g, %s", lambda, n))
+		}
+		for i, seed := range s.Seeds {
+			out.Targets[lambda][seed] = res.Runs[0][i].Track.Target()
 		}
 	}
 	return out, nil
 }
 
-func (s *Study) one(lambda float64, method string, lr float64, seed uint64, tuning bool) (*Run, Summary, error) {
-	c := s.Config
-	c.Lambda, c.Seed = lambda, seed
-	setup, err := NewSetup(c)
-	if err != nil {
-		return nil, Summary{}, err
-	}
-	run, err := setup.Run(method, lr, nil)
-	if err != nil {
-		return nil, Summary{}, err
-	}
-	f := run.Result.Final
+func (s *Study) summary(lambda float64, st *experiment.Study, m experiment.Method, r *experiment.Run) Summary {
+	spec, _ := Spec(m.Key)
 	sum := Summary{
-		Lambda: lambda, Method: method, Seed: seed, FinalLoss: f.Loss, Diverged: run.Err != nil,
-		Steps: run.Result.Steps, WallSeconds: run.Result.Seconds, ActMean: f.ActMean, ActStd: f.ActStd, Saturated: f.Saturated,
-		LearnRate: lr, BatchSize: setup.BatchSize, TrainSize: setup.TrainSize, ValidSize: setup.ValidSize,
-		Budget: s.budget(method), Tuning: tuning, Round32: s.Round32 && (method == GaussNewton || method == HIG),
+		Lambda: lambda, Method: m.Key, Seed: r.Seed, FinalLoss: r.Validation.Loss.Last(), Diverged: r.Err != nil,
+		Steps: r.Result.Stats.Steps, WallSeconds: r.Result.Stats.Runtime.Seconds(),
+		ActMean: r.Saturation.Mean.Last(), ActStd: r.Saturation.Std.Last(), Saturated: r.Saturation.Saturated.Last(),
+		LearnRate: r.LearnRate, BatchSize: s.BatchSize, TrainSize: s.TrainSize, ValidSize: s.ValidSize,
+		Budget: st.Budget(m), Tuning: r.Tuning, Round32: s.Round32 && !spec.FirstOrder(),
 	}
-	if method == GaussNewton || method == HIG {
-		sum.Tau = setup.Tau
-		sum.Kappa = 0.5
-		if method == GaussNewton {
-			sum.Kappa = 1
-		}
+	if !spec.FirstOrder() {
+		sum.Tau, sum.Kappa = s.Tau, spec.Kappa
 	}
-	if s.Progress != nil {
-		kind := "seed"
-		if tuning {
-			kind = "tuning seed"
-		}
-		msg := fmt.Sprintf("λ=%-5g %-12s lr=%-6g %s %d: validation loss %.3g after %d steps in %.1f s",
-			lambda, Label(method), lr, kind, seed, f.Loss, run.Result.Steps, run.Result.Seconds)
-		if run.Err != nil {
-			msg += " (stopped: " + run.Err.Error() + ")"
-		}
-		s.Progress(msg)
-	}
-	return run, sum, nil
+	return sum
 }
 
 // Median returns the median final loss of the evaluation runs of one λ and
-// method, or NaN if there are none. Diverged runs count as +Inf.
-func (o *Outcome) Median(lambda float64, method string) float64 {
-	runs := o.Runs[lambda][method]
-	if len(runs) == 0 {
-		return math.NaN()
-	}
+// method key, or NaN if there are none. Diverged runs count as +Inf.
+func (o *Outcome) Median(lambda float64, key string) float64 {
+	runs := o.Runs[lambda][key]
 	v := make([]float64, len(runs))
 	for i, r := range runs {
 		v[i] = r.FinalLoss()
 	}
-	return median(v)
-}
-
-// Figure returns the chapter's three-panel figure for one λ, drawing the
-// evaluation runs of the seed at position i of Seeds.
-func (o *Outcome) Figure(lambda float64, i int) figure.Figure {
-	seed := o.Seeds[i]
-	f := figure.Figure{
-		Title:  fmt.Sprintf("Toy example, λ = %g (seed %d)", lambda, seed),
-		Target: o.Targets[lambda][seed],
-	}
-	for _, m := range o.Methods {
-		f.Series = append(f.Series, figure.Series{Label: Label(m), Color: Color(m), Records: o.Runs[lambda][m][i].History.Records})
-	}
-	return f
-}
-
-// Color returns the colour of a method in the chapter's figures.
-func Color(method string) color.Color {
-	switch method {
-	case Adam:
-		return figure.Palette[0]
-	case GaussNewton:
-		return figure.Palette[1]
-	case HIG:
-		return figure.Palette[2]
-	}
-	return figure.Palette[3]
+	return experiment.Median(v)
 }
 
 // Table returns a Markdown table of the evaluation runs: per λ and method
@@ -309,42 +236,13 @@ func Color(method string) color.Color {
 // validation loss over the seeds, and the median steps and seconds.
 func (o *Outcome) Table() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "| λ | method | learning rate | median final loss | min | max | diverged | saturated (median) | median steps | median seconds |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString(experiment.TableHeader("λ"))
 	for _, l := range o.Lambdas {
-		for _, m := range o.Methods {
-			runs := o.Runs[l][m]
-			var losses, sat, steps, secs []float64
-			div := 0
-			for _, r := range runs {
-				losses = append(losses, r.FinalLoss())
-				sat = append(sat, r.Result.Final.Saturated)
-				steps = append(steps, float64(r.Result.Steps))
-				secs = append(secs, r.Result.Seconds)
-				if r.Err != nil {
-					div++
-				}
-			}
-			fmt.Fprintf(&b, "| %g | %s | %g | %.3g | %.3g | %.3g | %d/%d | %.0f %% | %.0f | %.1f |\n",
-				l, Label(m), o.Best[l][m], median(losses), slices.Min(losses), slices.Max(losses), div, len(runs), 100*median(sat), median(steps), median(secs))
-		}
+		b.WriteString(o.Outcomes[l].TableRows(fmt.Sprintf("%g", l)))
 	}
 	for _, n := range o.Notes {
 		fmt.Fprintf(&b, "\nNote: %s.\n", n)
 	}
 	fmt.Fprintf(&b, "\nSeeds: %v. Diverged runs count as +Inf. Saturated: share of hidden activations on the validation set with tanh' < %g (|a| > 0.99) at the end.\n", o.Seeds, train.SaturationSlope)
 	return b.String()
-}
-
-func median(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	v = slices.Clone(v)
-	sort.Float64s(v)
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
 }

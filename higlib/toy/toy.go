@@ -14,11 +14,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/higlab/hig/higlib/experiment"
 	"github.com/higlab/hig/higlib/nn"
 	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
@@ -63,7 +65,34 @@ func Objective(lambda float64) (*objective.Objective, error) {
 	return objective.New(net, phys)
 }
 
-// Method names accepted by NewMethod.
+// MethodSpec describes one of the chapter's methods: the one table from a
+// method's key (as in flags and files) to its label, optimizer and grid.
+type MethodSpec struct {
+	Key   string // identifier in flags and files: adam, gn, hig, gd
+	Label string // name in figures and tables
+	// Kappa is the half-inverse exponent κ (1 Gauss-Newton, ½ HIG); zero
+	// for the first-order methods.
+	Kappa float64
+	// Grid is the learning-rate grid searched before the comparison:
+	// half-decades around the method's usual value, wide enough that the
+	// chosen rate should not sit on the grid's edge (the study notes it
+	// when it does). The half-inverse methods use a batch-mean loss, so
+	// their output-space gradient carries a factor 1/b and η = 1 is the
+	// authors' setting, not a full Gauss-Newton step.
+	Grid []float64
+}
+
+// Specs lists the methods this package knows, the chapter's three in
+// plotting order first. Adding a method means adding a line here and a case
+// in MethodSpec.New.
+var Specs = []MethodSpec{
+	{Key: "adam", Label: "Adam", Grid: []float64{1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1}},
+	{Key: "gn", Label: "Gauss-Newton", Kappa: 1, Grid: []float64{0.1, 0.3, 1, 3, 10, 30}},
+	{Key: "hig", Label: "HIG", Kappa: 0.5, Grid: []float64{0.1, 0.3, 1, 3, 10, 30}},
+	{Key: "gd", Label: "GD", Grid: []float64{1e-2, 3e-2, 1e-1, 3e-1, 1}},
+}
+
+// Keys of the chapter's methods, for callers that name one.
 const (
 	Adam        = "adam"
 	GaussNewton = "gn"
@@ -71,38 +100,76 @@ const (
 	GD          = "gd"
 )
 
-// Methods lists the methods of the chapter's figures, in plotting order.
+// Methods lists the keys of the methods of the chapter's figures, in
+// plotting order.
 var Methods = []string{Adam, GaussNewton, HIG}
 
-// Label returns the name of a method as printed in figures and tables.
-func Label(method string) string {
-	switch method {
-	case Adam:
-		return "Adam"
-	case GaussNewton:
-		return "Gauss-Newton"
-	case HIG:
-		return "HIG"
-	case GD:
-		return "GD"
+// Spec returns the spec of the method with the given key.
+func Spec(key string) (MethodSpec, error) {
+	for _, s := range Specs {
+		if strings.EqualFold(s.Key, key) {
+			return s, nil
+		}
 	}
-	return method
+	keys := make([]string, len(Specs))
+	for i, s := range Specs {
+		keys[i] = s.Key
+	}
+	return MethodSpec{}, fmt.Errorf("toy: unknown method %q: use one of %s", key, strings.Join(keys, ", "))
 }
 
-// NewMethod returns a fresh optimizer by name with learning rate lr; tau is
-// the relative truncation threshold of GN and HIG (zero for the default).
-func NewMethod(name string, lr, tau float64) (optim.Method, error) {
-	switch strings.ToLower(name) {
-	case Adam:
-		return &optim.Adam{LearnRate: lr}, nil
-	case GaussNewton:
-		return &optim.HalfInverse{LearnRate: lr, Kappa: 1, Tau: tau}, nil
-	case HIG:
-		return &optim.HalfInverse{LearnRate: lr, Kappa: 0.5, Tau: tau}, nil
-	case GD:
-		return &optim.GradientDescent{LearnRate: lr}, nil
+// Label returns the label of the method with the given key, or the key.
+func Label(key string) string {
+	if s, err := Spec(key); err == nil {
+		return s.Label
 	}
-	return nil, fmt.Errorf("toy: unknown method %q: use adam, gn, hig or gd", name)
+	return key
+}
+
+// FirstOrder reports whether the method uses only the gradient.
+func (s MethodSpec) FirstOrder() bool { return s.Kappa == 0 }
+
+// New returns a fresh optimizer with learning rate lr; tau is the relative
+// truncation threshold of the half-inverse methods (zero for the default).
+func (s MethodSpec) New(lr, tau float64) optim.Method {
+	switch {
+	case s.Kappa > 0:
+		return &optim.HalfInverse{LearnRate: lr, Kappa: s.Kappa, Tau: tau}
+	case s.Key == Adam:
+		return &optim.Adam{LearnRate: lr}
+	}
+	return &optim.GradientDescent{LearnRate: lr}
+}
+
+// NewMethod returns a fresh optimizer by key with learning rate lr; tau is
+// the relative truncation threshold of GN and HIG (zero for the default).
+func NewMethod(key string, lr, tau float64) (optim.Method, error) {
+	s, err := Spec(key)
+	if err != nil {
+		return nil, err
+	}
+	return s.New(lr, tau), nil
+}
+
+// Method returns the experiment method of spec s under c: its optimizer
+// with c's τ (wrapped by Float32Inputs when c.Round32 asks for it), the grid
+// (or the given one when not empty) and its step budget.
+func (c Config) Method(s MethodSpec, grid []float64) experiment.Method {
+	c.defaults()
+	if len(grid) == 0 {
+		grid = s.Grid
+	}
+	tau, round := c.Tau, c.Round32 && !s.FirstOrder()
+	return experiment.Method{
+		Name: s.Label, Key: s.Key, Grid: slices.Clone(grid), Steps: c.stepsFor(s),
+		New: func(lr float64) (optim.Method, error) {
+			m := s.New(lr, tau)
+			if round {
+				m = Float32Inputs{m}
+			}
+			return m, nil
+		},
+	}
 }
 
 // Config fixes everything about one toy run except the method.
@@ -165,29 +232,33 @@ func (c *Config) defaults() {
 // decomposition) over several runs on 2 cores: ratios between 4 and 7.
 const FirstOrderRatio = 6
 
-// StepsFor returns the step budget of a method under c (zero under a
+// StepsFor returns the step budget of a method key under c (zero under a
 // wall-clock budget).
-func (c Config) StepsFor(method string) int {
+func (c Config) StepsFor(key string) int {
 	c.defaults()
-	if c.Duration > 0 {
-		return 0
-	}
-	m, err := NewMethod(method, 1, 0)
+	s, err := Spec(key)
 	if err != nil {
 		return c.Steps
 	}
-	return c.stepsFor(m)
+	return c.stepsFor(s)
 }
 
-// stepsFor is StepsFor for a method value; c must have its defaults.
-func (c Config) stepsFor(m optim.Method) int {
+// stepsFor is StepsFor for a spec; c must have its defaults.
+func (c Config) stepsFor(s MethodSpec) int {
 	switch {
 	case c.Duration > 0:
 		return 0
-	case m.NeedsJacobian():
-		return c.Steps
+	case s.FirstOrder():
+		return c.FirstOrderSteps
 	}
-	return c.FirstOrderSteps
+	return c.Steps
+}
+
+// Settings returns the training settings of c (without a recorder).
+func (c Config) Settings() train.Settings {
+	c.defaults()
+	return train.Settings{Steps: c.Steps, Duration: c.Duration, BatchSize: c.BatchSize,
+		RecordEvery: c.RecordEvery, RecordInterval: c.RecordInterval, Seed: c.Seed}
 }
 
 // Setup is a toy problem ready to train: objective, data and initial
@@ -220,37 +291,33 @@ func NewSetup(c Config) (*Setup, error) {
 	return s, nil
 }
 
-// Run is the outcome of training one method on one Setup.
-type Run struct {
-	Method    string
-	LearnRate float64
-	History   train.History
-	Result    *train.Result
-	Err       error // non-nil when training stopped early (e.g. divergence)
+// Problem returns s as an experiment problem.
+func (s *Setup) Problem() *experiment.Problem {
+	return &experiment.Problem{Obj: s.Obj, Train: s.Train, Valid: s.Valid, Params0: s.Params0}
 }
 
-// Run trains the named method with learning rate lr on s, recording into
-// the returned Run and also to rec when it is not nil. A run that diverges
-// is returned with Err set and the records up to that point; other errors
-// (bad settings) are returned as error.
-func (s *Setup) Run(method string, lr float64, rec train.Recorder) (*Run, error) {
-	m, err := NewMethod(method, lr, s.Tau)
+// Run trains the method with the given key and learning rate lr on s with
+// its budget, recording into the returned Run (validation loss, saturation,
+// the first validation sample's path) and also to rec when it is not nil. A
+// run that diverges is returned with Err set and the records up to that
+// point; other errors (bad settings) are returned as error.
+func (s *Setup) Run(key string, lr float64, rec train.Recorder) (*experiment.Run, error) {
+	spec, err := Spec(key)
 	if err != nil {
 		return nil, err
 	}
-	if s.Round32 && m.NeedsJacobian() {
-		m = Float32Inputs{m}
-	}
-	return s.RunMethod(method, lr, m, rec)
+	return s.RunMethod(s.Method(spec, nil), lr, rec)
 }
 
-// FinalLoss returns the validation loss at the end of the run, or +Inf if
-// the run diverged.
-func (r *Run) FinalLoss() float64 {
-	if r.Err != nil {
-		return math.Inf(1)
+// RunMethod is Run for a method value, e.g. a half-inverse step that clamps
+// instead of truncating; m.Steps (or c.Steps if zero) is its budget.
+func (s *Setup) RunMethod(m experiment.Method, lr float64, rec train.Recorder) (*experiment.Run, error) {
+	st := experiment.Study{
+		Build:    func(uint64) (*experiment.Problem, error) { return s.Problem(), nil },
+		Settings: s.Settings(),
 	}
-	return r.Result.Final.Loss
+	st.Settings.Recorder = rec
+	return st.One(m, lr, s.Seed, false)
 }
 
 // TrackedTarget returns ŷ for the tracked validation sample (the first).

@@ -13,18 +13,18 @@ func ExampleTrain() {
 	if err != nil {
 		panic(err)
 	}
-	var h train.History
-	settings := train.Settings{Steps: 100, RecordEvery: 25, BatchSize: s.BatchSize, Seed: 1}
-	res, err := train.Train(s.Obj, &optim.Adam{LearnRate: 0.01}, s.Params0, s.Train, s.Valid, settings, &h)
+	valid := &train.Validation{Obj: s.Obj, Data: s.Valid}
+	settings := &train.Settings{Steps: 100, RecordEvery: 25, BatchSize: s.BatchSize, Seed: 1, Recorder: valid}
+	res, err := train.Train(s.Obj, s.Train, s.Params0, &optim.Adam{LearnRate: 0.01}, settings)
 	if err != nil {
 		panic(err)
 	}
-	first, last := h.Records[0], h.Records[len(h.Records)-1]
-	fmt.Println("steps:", res.Steps)
-	fmt.Println("records:", len(h.Records), "from step", first.Step, "to", last.Step)
-	fmt.Println("validation loss fell:", last.Loss < first.Loss)
+	first, last := valid.Loss[0], valid.Loss[len(valid.Loss)-1]
+	fmt.Println("status:", res.Status, "after", res.Stats.Steps, "steps")
+	fmt.Println("records:", len(valid.Loss), "from step", first.Step, "to", last.Step)
+	fmt.Println("validation loss fell:", last.Value < first.Value)
 	// Output:
-	// steps: 100
+	// status: StepLimit after 100 steps
 	// records: 5 from step 0 to 100
 	// validation loss fell: true
 }

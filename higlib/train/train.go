@@ -1,11 +1,15 @@
-// Package train runs an optimizer on an objective with mini-batches and
-// records what happens: validation loss against steps and wall-clock time,
-// the statistics of the hidden activations over the validation set (the
-// chapter's "neuron saturation" panel), the path of one validation sample in
-// the physics output space, and the size of each update.
+// Package train runs an optimizer on an objective with mini-batches, in the
+// manner of gonum's optimize package: Settings whose zero values are
+// defaults, a Recorder that observes the run at its initial point, at every
+// recorded step and at its end, and a Result holding the final Location, the
+// Stats and the Status.
 //
-// Notebooks, the command line and the tests all train through Train, and
-// observe it through a Recorder, in the manner of gonum's optimize package.
+// What a run measures beyond the mini-batch loss is a recorder: Validation
+// (the validation loss), Saturation (the statistics of the hidden
+// activations, the Half-Inverse Gradients chapter's "neuron saturation"
+// panel), Track (one sample's path in the physics output space) and History
+// (batch loss and update size). Notebooks, the command line and the tests
+// all train through Train and observe it through recorders.
 package train
 
 import (
@@ -42,95 +46,132 @@ type Settings struct {
 	// RecordInterval records each time this much training time has passed;
 	// zero means Duration/200 for a time budget.
 	RecordInterval time.Duration
-	// Track is the index of the validation sample whose output is recorded
-	// in Record.Y; zero means the first.
-	Track int
 	// Seed seeds the mini-batch shuffling.
 	Seed uint64
+	// Recorder observes the run; nil records nothing.
+	Recorder Recorder
 }
 
-// Record is one observation of a run.
-type Record struct {
-	Step      int     `json:"step"`
-	Seconds   float64 `json:"seconds"`    // training wall-clock time so far
-	Loss      float64 `json:"loss"`       // validation loss
-	BatchLoss float64 `json:"batch_loss"` // loss of the last mini-batch before its update
-	ActMean   float64 `json:"act_mean"`   // mean of all hidden activations over the validation set
-	ActStd    float64 `json:"act_std"`    // their standard deviation
-	// Saturated is the fraction of hidden activations, over all hidden
-	// neurons and validation samples, whose slope σ'(z) is below
-	// SaturationSlope: tanh units with |a| > 0.99, inactive ReLU units.
-	// Mean ± std can hide saturation at both +1 and −1 (mean 0, std 1);
-	// this number does not.
-	Saturated  float64   `json:"saturated"`
-	Y          []float64 `json:"y"`           // physics output of the tracked validation sample
-	UpdateNorm float64   `json:"update_norm"` // ‖Δθ‖ of the last update
-}
+// MaxSteps bounds Settings.Steps, so that step counts and the products of
+// callers that scale them (e.g. a first-order method's larger budget) stay
+// far from integer overflow.
+const MaxSteps = 1 << 40
 
-// SaturationSlope is the slope below which a hidden activation counts as
-// saturated in Record.Saturated: tanh'(z) < 0.02 means |tanh z| > 0.99,
-// where a unit passes on less than 2 % of the gradient reaching it.
-const SaturationSlope = 0.02
-
-// Recorder receives records as training goes. Returning an error stops
-// training with that error.
-type Recorder interface {
-	Record(Record) error
-}
-
-// History is a Recorder that keeps every record.
-type History struct {
-	Records []Record
-}
-
-// Record implements Recorder.
-func (h *History) Record(r Record) error {
-	h.Records = append(h.Records, r)
-	return nil
-}
-
-// RecorderFunc adapts a function to a Recorder.
-type RecorderFunc func(Record) error
-
-// Record implements Recorder.
-func (f RecorderFunc) Record(r Record) error { return f(r) }
-
-// Recorders sends each record to every recorder in turn.
-type Recorders []Recorder
-
-// Record implements Recorder.
-func (rs Recorders) Record(r Record) error {
-	for _, x := range rs {
-		if x == nil {
-			continue
-		}
-		if err := x.Record(r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Result is the outcome of a run: the final parameters and the last record.
-type Result struct {
-	Params []float64
-	Final  Record
-	Steps  int
-	// Seconds is the training wall-clock time, recording excluded.
+// Location is the state of a run after Step updates.
+type Location struct {
+	Step int
+	// Seconds is the training wall-clock time so far, recording excluded.
 	Seconds float64
+	// Params is θ. Recorders may read it during Record but not keep or
+	// modify it; Result.Params is the caller's own copy.
+	Params []float64
+	// BatchLoss is the loss of the last update's mini-batch, evaluated
+	// before the update; NaN before the first update.
+	BatchLoss float64
+	// UpdateNorm is ‖Δθ‖ of the last update; zero before the first.
+	UpdateNorm float64
 }
 
-// ErrDiverged is returned when an update would make a parameter NaN or Inf,
-// or when the mini-batch loss or gradient or the validation loss overflows
-// at finite parameters (the data and initial parameters having been checked,
-// that can only come from the iterates growing without bound). The result
-// then holds the last parameters and the last record that were finite.
-var ErrDiverged = errors.New("train: update is not finite; parameters kept at their last finite values")
+// Operation says why a Recorder is called.
+type Operation int
+
+const (
+	// InitIteration is the initial point, before any update.
+	InitIteration Operation = iota
+	// MajorIteration is a recorded step (see Settings.RecordEvery); the
+	// last step is always recorded.
+	MajorIteration
+	// PostIteration is the end of the run: the Location is the Result's.
+	PostIteration
+)
+
+// String returns the operation's name.
+func (op Operation) String() string {
+	switch op {
+	case InitIteration:
+		return "InitIteration"
+	case MajorIteration:
+		return "MajorIteration"
+	case PostIteration:
+		return "PostIteration"
+	}
+	return fmt.Sprintf("Operation(%d)", int(op))
+}
+
+// Stats are the counts of a run so far.
+type Stats struct {
+	// Steps is the number of updates applied.
+	Steps int
+	// Runtime is the training wall-clock time, recording excluded.
+	Runtime time.Duration
+	// Records is the number of MajorIteration records.
+	Records int
+}
+
+// Status says why a run ended.
+type Status int
+
+const (
+	NotTerminated Status = iota
+	StepLimit            // Settings.Steps updates were applied
+	TimeLimit            // Settings.Duration was used up
+	Diverged             // see ErrDiverged
+	Failure              // a recorder or the method returned another error
+)
+
+// String returns the status's name.
+func (s Status) String() string {
+	switch s {
+	case NotTerminated:
+		return "NotTerminated"
+	case StepLimit:
+		return "StepLimit"
+	case TimeLimit:
+		return "TimeLimit"
+	case Diverged:
+		return "Diverged"
+	case Failure:
+		return "Failure"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// Recorder observes a run. Train calls Init once before the run, then
+// Record with InitIteration, with MajorIteration at every recorded step and
+// with PostIteration at the end. Returning an error stops training with
+// that error (wrap ErrDiverged to say the run diverged).
+type Recorder interface {
+	Init() error
+	Record(loc *Location, op Operation, stats *Stats) error
+}
+
+// Result is the outcome of a run. Its Location is the last one every
+// recorder accepted with InitIteration or MajorIteration: on divergence that
+// is the last finite state, so Params, Step and Seconds match the last
+// records (e.g. Validation's last loss), while Stats counts every update
+// applied before training stopped.
+type Result struct {
+	Location
+	Stats
+	Status Status
+}
+
+// ErrDiverged is returned when the mini-batch loss or gradient overflows,
+// when a method reports a non-finite update, when an update would make a
+// parameter NaN or Inf, or when a recorder finds a non-finite value (e.g.
+// the validation loss) at finite parameters. The data and initial
+// parameters having been checked, that can only come from the iterates
+// growing without bound.
+var ErrDiverged = errors.New("train: the run diverged; the result holds the last finite state")
 
 // Train minimises obj on the training data with m, starting from a copy of
-// params0, and reports to rec (which may be nil). It checks data and
-// settings first and returns an error saying what is wrong.
-func Train(obj *objective.Objective, m optim.Method, params0 []float64, trainSet, valid objective.Data, s Settings, rec Recorder) (*Result, error) {
+// params0. It checks data and settings first and returns an error saying
+// what is wrong; s may be nil for the defaults. A run that diverges returns
+// its Result together with an error wrapping ErrDiverged.
+func Train(obj *objective.Objective, data objective.Data, params0 []float64, m optim.Method, s *Settings) (*Result, error) {
+	if obj == nil || m == nil {
+		return nil, errors.New("train: nil objective or method")
+	}
 	P := obj.Net.NumParams()
 	if len(params0) != P {
 		return nil, fmt.Errorf("train: %d parameters given, the network has %d", len(params0), P)
@@ -138,53 +179,76 @@ func Train(obj *objective.Objective, m optim.Method, params0 []float64, trainSet
 	if !num.Finite(params0) {
 		return nil, errors.New("train: initial parameters hold NaN or Inf")
 	}
-	if err := obj.Check(trainSet); err != nil {
+	if err := obj.Check(data); err != nil {
 		return nil, fmt.Errorf("train: training set: %w", err)
 	}
-	if err := obj.Check(valid); err != nil {
-		return nil, fmt.Errorf("train: validation set: %w", err)
+	var set Settings
+	if s != nil {
+		set = *s
 	}
-	if err := s.normalise(trainSet.Len(), valid.Len()); err != nil {
+	if err := set.normalise(data.Len()); err != nil {
 		return nil, err
 	}
 	if err := m.Init(P); err != nil {
 		return nil, err
 	}
+	rec := set.Recorder
+	if rec == nil {
+		rec = Recorders(nil)
+	}
+	if err := rec.Init(); err != nil {
+		return nil, err
+	}
 
-	r := &run{obj: obj, valid: valid, ws: obj.NewWorkspace(), track: s.Track, rec: rec}
+	ws := obj.NewWorkspace()
 	params := append([]float64(nil), params0...)
 	delta := make([]float64, P)
 	next := make([]float64, P)
-	b := s.BatchSize
-	batch := objective.Batch{Grad: make([]float64, P)}
+	b := set.BatchSize
+	loc := optim.Local{Grad: make([]float64, P)}
 	if m.NeedsJacobian() {
-		batch.GradY = make([]float64, b*obj.Dim())
-		batch.Jac = mat.NewDense(b*obj.Dim(), P, nil)
+		loc.GradY = make([]float64, b*obj.Dim())
+		loc.Jac = mat.NewDense(b*obj.Dim(), P, nil)
 	}
-	loc := optim.Local{Grad: batch.Grad, GradY: batch.GradY, Jac: batch.Jac}
-	rng := rand.New(rand.NewPCG(s.Seed, 0x9e3779b97f4a7c15))
-	perm := make([]int, trainSet.Len())
+	rng := rand.New(rand.NewPCG(set.Seed, 0x9e3779b97f4a7c15))
+	perm := make([]int, data.Len())
 	for i := range perm {
 		perm[i] = i
 	}
 	pos := len(perm) // forces a shuffle before the first batch
 
-	var elapsed time.Duration
-	lastRecord := time.Duration(0)
-	cur := Record{}
-	if err := r.record(&cur, params, 0, 0, math.NaN(), 0); err != nil {
+	res := &Result{Location: Location{Params: append([]float64(nil), params...), BatchLoss: math.NaN()}}
+	var stats Stats
+	cur := Location{Params: params, BatchLoss: math.NaN()}
+	if err := rec.Record(&cur, InitIteration, &stats); err != nil {
 		if errors.Is(err, ErrDiverged) {
-			return nil, errors.New("train: the validation loss at the initial parameters is not finite: the outputs overflow; check the scale of the data and of the physics map")
+			return nil, fmt.Errorf("train: at the initial parameters: %w; check the scale of the data and of the physics map", err)
 		}
 		return nil, err
 	}
+	// accept makes cur the result's location: every recorder took it.
+	accept := func() {
+		res.Step, res.Seconds, res.BatchLoss, res.UpdateNorm = cur.Step, cur.Seconds, cur.BatchLoss, cur.UpdateNorm
+		copy(res.Params, cur.Params)
+	}
+	finish := func(status Status, err error) (*Result, error) {
+		res.Stats, res.Status = stats, status
+		final := res.Location
+		if perr := rec.Record(&final, PostIteration, &stats); perr != nil && err == nil {
+			err, res.Status = perr, Failure
+		}
+		return res, err
+	}
+
+	var elapsed time.Duration
+	lastRecord := time.Duration(0)
 	step := 0
 	for {
-		if s.Steps > 0 && step >= s.Steps {
-			break
+		if set.Steps > 0 && step >= set.Steps {
+			return finish(StepLimit, nil)
 		}
-		if s.Duration > 0 && elapsed >= s.Duration {
-			break
+		if set.Duration > 0 && elapsed >= set.Duration {
+			return finish(TimeLimit, nil)
 		}
 		if pos+b > len(perm) {
 			rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
@@ -194,41 +258,53 @@ func Train(obj *objective.Objective, m optim.Method, params0 []float64, trainSet
 		pos += b
 
 		start := time.Now()
-		obj.Eval(&batch, r.ws, params, trainSet, idx)
-		if !num.Finite(batch.Grad) || !num.IsFinite(batch.Loss) {
+		obj.Eval(&loc, ws, params, data, idx)
+		if !num.Finite(loc.Grad) || !num.IsFinite(loc.Loss) {
 			elapsed += time.Since(start)
-			return r.result(params, cur, step, elapsed), fmt.Errorf("train: step %d: mini-batch loss or gradient overflowed: %w", step+1, ErrDiverged)
+			stats.Runtime = elapsed
+			return finish(Diverged, fmt.Errorf("train: step %d: mini-batch loss or gradient overflowed: %w", step+1, ErrDiverged))
 		}
-		loc.Loss = batch.Loss
 		if err := m.Step(delta, &loc); err != nil {
-			return r.result(params, cur, step, elapsed), fmt.Errorf("train: step %d: %w", step+1, err)
+			elapsed += time.Since(start)
+			stats.Runtime = elapsed
+			if errors.Is(err, optim.ErrOverflow) || errors.Is(err, optim.ErrNotFinite) {
+				return finish(Diverged, fmt.Errorf("train: step %d: %w: %w", step+1, err, ErrDiverged))
+			}
+			return finish(Failure, fmt.Errorf("train: step %d: %w", step+1, err))
 		}
 		for i := range next {
 			next[i] = params[i] + delta[i]
 		}
 		elapsed += time.Since(start)
+		stats.Runtime = elapsed
 		if !num.Finite(next) {
-			return r.result(params, cur, step, elapsed), fmt.Errorf("train: step %d: %w", step+1, ErrDiverged)
+			return finish(Diverged, fmt.Errorf("train: step %d: the parameters overflow: %w", step+1, ErrDiverged))
 		}
 		params, next = next, params
 		step++
+		stats.Steps = step
 
-		due := (s.RecordEvery > 0 && step%s.RecordEvery == 0) ||
-			(s.RecordInterval > 0 && elapsed-lastRecord >= s.RecordInterval)
-		last := (s.Steps > 0 && step >= s.Steps) || (s.Duration > 0 && elapsed >= s.Duration)
+		due := (set.RecordEvery > 0 && step%set.RecordEvery == 0) ||
+			(set.RecordInterval > 0 && elapsed-lastRecord >= set.RecordInterval)
+		last := (set.Steps > 0 && step >= set.Steps) || (set.Duration > 0 && elapsed >= set.Duration)
 		if due || last {
 			lastRecord = elapsed
-			if err := r.record(&cur, params, step, elapsed, batch.Loss, norm(delta)); err != nil {
-				return r.result(params, cur, step, elapsed), err
+			cur = Location{Step: step, Seconds: elapsed.Seconds(), Params: params, BatchLoss: loc.Loss, UpdateNorm: norm(delta)}
+			stats.Records++
+			if err := rec.Record(&cur, MajorIteration, &stats); err != nil {
+				if errors.Is(err, ErrDiverged) {
+					return finish(Diverged, fmt.Errorf("train: step %d: %w", step, err))
+				}
+				return finish(Failure, err)
 			}
+			accept()
 		}
 	}
-	return r.result(params, cur, step, elapsed), nil
 }
 
-func (s *Settings) normalise(ntrain, nvalid int) error {
-	if s.Steps < 0 {
-		return fmt.Errorf("train: Steps = %d must not be negative", s.Steps)
+func (s *Settings) normalise(ntrain int) error {
+	if s.Steps < 0 || s.Steps > MaxSteps {
+		return fmt.Errorf("train: Steps = %d must lie in 0…%d", s.Steps, MaxSteps)
 	}
 	if s.Duration < 0 {
 		return fmt.Errorf("train: Duration = %v must not be negative", s.Duration)
@@ -242,9 +318,6 @@ func (s *Settings) normalise(ntrain, nvalid int) error {
 	if s.BatchSize == 0 {
 		s.BatchSize = ntrain
 	}
-	if s.Track < 0 || s.Track >= nvalid {
-		return fmt.Errorf("train: tracked sample %d is not in the validation set of %d", s.Track, nvalid)
-	}
 	if s.RecordEvery < 0 || s.RecordInterval < 0 {
 		return errors.New("train: recording intervals must not be negative")
 	}
@@ -256,61 +329,6 @@ func (s *Settings) normalise(ntrain, nvalid int) error {
 		}
 	}
 	return nil
-}
-
-type run struct {
-	obj   *objective.Objective
-	valid objective.Data
-	ws    *objective.Workspace
-	track int
-	rec   Recorder
-}
-
-// record evaluates the validation set and hands a record to the recorder.
-func (r *run) record(cur *Record, params []float64, step int, elapsed time.Duration, batchLoss, upd float64) error {
-	obj, ws := r.obj, r.ws
-	n := r.valid.Len()
-	y := make([]float64, obj.Dim())
-	var loss, sum, sumsq float64
-	var count, saturated int
-	L := obj.Net.Layers()
-	for i := 0; i < n; i++ {
-		obj.Predict(y, ws, params, r.valid.X.RawRowView(i))
-		loss += objective.HalfSquaredError(y, r.valid.Y.RawRowView(i))
-		for l := 1; l < L; l++ {
-			act := obj.Net.Acts[l-1]
-			z := ws.Net().PreActivation(l)
-			for k, a := range ws.Net().Activation(l) {
-				sum += a
-				sumsq += a * a
-				count++
-				if act.Deriv(z[k], a) < SaturationSlope {
-					saturated++
-				}
-			}
-		}
-	}
-	rec := Record{Step: step, Seconds: elapsed.Seconds(), Loss: loss / float64(n), BatchLoss: batchLoss, UpdateNorm: upd}
-	if count > 0 {
-		mean := sum / float64(count)
-		rec.ActMean = mean
-		rec.ActStd = math.Sqrt(max(0, sumsq/float64(count)-mean*mean))
-		rec.Saturated = float64(saturated) / float64(count)
-	}
-	obj.Predict(y, ws, params, r.valid.X.RawRowView(r.track))
-	rec.Y = y
-	if !num.IsFinite(rec.Loss) || !num.Finite(y) {
-		return fmt.Errorf("train: step %d: the validation loss is not finite: %w", step, ErrDiverged)
-	}
-	*cur = rec
-	if r.rec == nil {
-		return nil
-	}
-	return r.rec.Record(rec)
-}
-
-func (r *run) result(params []float64, cur Record, step int, elapsed time.Duration) *Result {
-	return &Result{Params: append([]float64(nil), params...), Final: cur, Steps: step, Seconds: elapsed.Seconds()}
 }
 
 func norm(x []float64) float64 {

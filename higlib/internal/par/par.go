@@ -28,6 +28,10 @@ type Group struct {
 	job  Job
 	n    int64
 	next atomic.Int64
+
+	mu       sync.Mutex
+	panicked bool
+	value    any // the first part's panic value
 }
 
 var (
@@ -58,7 +62,10 @@ func Workers() int {
 
 // Do runs job.Run(p) for every p in [0, parts) and returns when all have
 // finished. If serial is true, or there is only one part, or the pool has
-// no workers, the calling goroutine runs every part itself in order.
+// no workers, the calling goroutine runs every part itself in order. If a
+// part panics, the other parts still run, and Do then panics in the calling
+// goroutine with the value of the first panic, so that a panic in a user's
+// code reaches its caller instead of ending the process on a worker.
 func (g *Group) Do(job Job, parts int, serial bool) {
 	startOnce.Do(start)
 	if serial || parts <= 1 || nWorkers == 0 {
@@ -83,6 +90,11 @@ func (g *Group) Do(job Job, parts int, serial bool) {
 	g.drain()
 	g.wg.Wait()
 	g.job = nil
+	if g.panicked {
+		v := g.value
+		g.panicked, g.value = false, nil
+		panic(v)
+	}
 }
 
 func (g *Group) drain() {
@@ -91,6 +103,21 @@ func (g *Group) drain() {
 		if p >= g.n {
 			return
 		}
-		g.job.Run(int(p))
+		g.run(int(p))
 	}
+}
+
+// run runs one part, recording its panic instead of letting it unwind the
+// worker.
+func (g *Group) run(p int) {
+	defer func() {
+		if r := recover(); r != nil {
+			g.mu.Lock()
+			if !g.panicked {
+				g.panicked, g.value = true, r
+			}
+			g.mu.Unlock()
+		}
+	}()
+	g.job.Run(p)
 }
