@@ -2,7 +2,6 @@ package toy
 
 import (
 	"fmt"
-	"image/color"
 	"math"
 	"slices"
 	"sort"
@@ -278,7 +277,8 @@ func (o *Outcome) Median(lambda float64, method string) float64 {
 }
 
 // Figure returns the chapter's three-panel figure for one λ, drawing the
-// evaluation runs of the seed at position i of Seeds.
+// evaluation runs of the seed at position i of Seeds, in the order of
+// Methods (which gives their colours).
 func (o *Outcome) Figure(lambda float64, i int) figure.Figure {
 	seed := o.Seeds[i]
 	f := figure.Figure{
@@ -286,23 +286,42 @@ func (o *Outcome) Figure(lambda float64, i int) figure.Figure {
 		Target: o.Targets[lambda][seed],
 	}
 	for _, m := range o.Methods {
-		f.Series = append(f.Series, figure.Series{Label: Label(m), Color: Color(m), Records: o.Runs[lambda][m][i].History.Records})
+		recs := o.Runs[lambda][m][i].History.Records
+		field := func(y func(train.Record) float64) records {
+			return records{recs, func(r train.Record) float64 { return r.Seconds }, y}
+		}
+		f.Series = append(f.Series, figure.Series{
+			Label:     Label(m),
+			Loss:      field(func(r train.Record) float64 { return r.Loss }),
+			Mean:      field(func(r train.Record) float64 { return r.ActMean }),
+			Std:       field(func(r train.Record) float64 { return r.ActStd }),
+			Saturated: field(func(r train.Record) float64 { return r.Saturated }),
+			Path:      records{recs, output(0), output(1)},
+		})
 	}
 	return f
 }
 
-// Color returns the colour of a method in the chapter's figures.
-func Color(method string) color.Color {
-	switch method {
-	case Adam:
-		return figure.Palette[0]
-	case GaussNewton:
-		return figure.Palette[1]
-	case HIG:
-		return figure.Palette[2]
+// output returns the k-th output of a record, NaN (not drawn) if it has
+// fewer outputs.
+func output(k int) func(train.Record) float64 {
+	return func(r train.Record) float64 {
+		if k >= len(r.Y) {
+			return math.NaN()
+		}
+		return r.Y[k]
 	}
-	return figure.Palette[3]
 }
+
+// records presents one pair of fields of training records as the
+// (x, y) series figure draws (plotter.XYer).
+type records struct {
+	recs []train.Record
+	x, y func(train.Record) float64
+}
+
+func (r records) Len() int                { return len(r.recs) }
+func (r records) XY(i int) (x, y float64) { return r.x(r.recs[i]), r.y(r.recs[i]) }
 
 // Table returns a Markdown table of the evaluation runs: per λ and method
 // the chosen learning rate, the median, smallest and largest final
