@@ -61,7 +61,14 @@ func LogRange(min, max float64) (lo, hi float64) {
 		if !ok(v) {
 			return 1, 10
 		}
-		return v / math.Sqrt(10), v * math.Sqrt(10)
+		lo, hi := v/math.Sqrt(10), v*math.Sqrt(10)
+		if !ok(lo) { // v is subnormal
+			lo, hi = v, v*10
+		}
+		if !ok(hi) { // v is near the largest float64
+			lo, hi = v/10, v
+		}
+		return lo, hi
 	}
 	return min, max
 }
@@ -109,6 +116,9 @@ func (LogTicks) Ticks(min, max float64) []plot.Tick {
 		var ts []plot.Tick
 		for _, t := range (plot.DefaultTicks{}).Ticks(min, max) {
 			if t.Value > 0 {
+				if t.Label != "" {
+					t.Label = strconv.FormatFloat(t.Value, 'g', 6, 64)
+				}
 				ts = append(ts, t)
 			}
 		}
