@@ -12,7 +12,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/higlab/hig/higlib/halfinv"
-	"github.com/higlab/hig/higlib/objective"
+	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/toy"
 )
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -91,6 +92,9 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 		return usagef("%v", err)
 	}
 	st, err := experiment.FirstStep(setup.Problem(), m, *batch)
+	if errors.Is(err, optim.ErrOverflow) {
+		return fmt.Errorf("the update overflows: the learning rate %g is too large", *lr)
+	}
 	if err != nil {
 		return err
 	}

@@ -125,18 +125,10 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	total := 0
-	for _, m := range st.Methods {
-		g := st.Grid[m]
-		if len(g) == 0 {
-			g = toy.DefaultGrid[m]
-		}
-		if len(g) > 1 {
-			total += len(g) * len(st.TuneSeeds)
-		}
-		total += len(st.Seeds)
+	if err := st.Validate(); err != nil {
+		return usagef("%v", err)
 	}
-	total *= len(st.Lambdas)
+	total := st.Runs()
 	start, done := time.Now(), 0
 	if !*quiet {
 		fmt.Fprintf(stderr, "hig toy: %d runs; budget per run: %s\n", total, budgetString(st.Config))

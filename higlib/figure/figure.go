@@ -1,217 +1,128 @@
-// Package figure draws recorded training runs as the three-panel figure of
-// the Half-Inverse Gradients chapter of the Physics-based Deep Learning
-// book: validation loss against wall-clock time on a log scale, the mean
-// and standard deviation of the hidden activations ("neuron saturation"),
-// to which we add the share of saturated activations as a dashed line, and
-// the path of one validation sample in the physics output space with its
-// start and target marked.
+// Package figure draws training runs as the three-panel figure of the
+// Half-Inverse Gradients chapter of the Physics-based Deep Learning book:
+// validation loss on a log scale, the mean and standard deviation of the
+// hidden activations ("neuron saturation"), to which we add the share of
+// saturated activations as a dashed line, and the path of one validation
+// sample in the two-dimensional output space with its start and target.
+// Scaling draws how a HIG step's cost grows with the batch and the network.
 //
-// Figures are rendered to PNG or SVG bytes in memory, so that notebooks
-// (gonbui.DisplayPng) and files (figures/*.png) share one code path.
+// Data comes in through plotter.XYer, so any recorder whose series has
+// Len and XY methods can be drawn without this package knowing it; the
+// caller names and orders the series, and the i-th is drawn in
+// Palette[i % len(Palette)].
+//
+// Figures never panic: empty series, single points, all-equal values,
+// values ≤ 0 on a log axis and NaN or infinite points are drawn as far as
+// they can be (bad points are left out and split a line); Render fails
+// only when nothing at all can be drawn or the format is unknown.
+//
+// The pieces are exported for notebooks: Grid and Row lay out and encode
+// any gonum plots, NewPlot gives a plot in this package's text sizes,
+// LogAxis and Tidy make log axes that cannot panic, and Segments cleans a
+// series for drawing.
 package figure
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
-
-	"github.com/higlab/hig/higlib/train"
 )
 
-// Series is one run to draw.
+// Series is one run to draw. Each field is a series of points; a nil field
+// leaves that part out.
 type Series struct {
-	Label   string
-	Color   color.Color // nil picks from Palette by position
-	Records []train.Record
+	Label string // legend entry of the loss panel; empty means none
+
+	// Loss holds (x, validation loss) pairs for the loss panel.
+	Loss plotter.XYer
+
+	// Mean holds (x, mean hidden activation) pairs. Std holds, at the same
+	// indices, (x, standard deviation of the hidden activations); the band
+	// mean ± std is drawn where both are present. Saturated holds (x, share
+	// of saturated activations), drawn dashed on the same axis.
+	Mean, Std, Saturated plotter.XYer
+
+	// Path holds the tracked sample's output (y₁, y₂) over training.
+	Path plotter.XYer
 }
-
-// Palette gives the colours of the chapter's figure: Adam blue, Gauss-Newton
-// red, HIG purple, then a fourth for anything else.
-var Palette = []color.Color{
-	color.NRGBA{R: 30, G: 136, B: 229, A: 255},
-	color.NRGBA{R: 200, G: 20, B: 60, A: 255},
-	color.NRGBA{R: 142, G: 68, B: 173, A: 255},
-	color.NRGBA{R: 40, G: 160, B: 90, A: 255},
-}
-
-// Axis chooses the horizontal axis of the loss and saturation panels.
-type Axis int
-
-const (
-	WallClock Axis = iota // seconds of training, recording excluded
-	Steps                 // update count
-)
 
 // Figure is the chapter's three-panel figure. The zero value of each field
 // takes the default its comment gives.
 type Figure struct {
 	Title  string   // drawn above the panels; empty means none
-	Series []Series // the runs
-	// Target is ŷ of the tracked sample, drawn as a black dot; nil means
-	// no target.
+	Series []Series // the runs, coloured by position in Palette
+
+	// XLabel names the x values of Loss, Mean, Std and Saturated; empty
+	// means "wall-clock time [s]".
+	XLabel string
+	// LossTitle, SaturationTitle and PathTitle head the three panels;
+	// empty means "Loss curve", "Neuron saturation" and
+	// "Physical trajectory".
+	LossTitle, SaturationTitle, PathTitle string
+
+	// LossTop caps the loss axis at LossTop times the largest initial
+	// (first drawable) loss of the series, so that one run's explosion
+	// does not flatten the range where the runs differ; curves above the
+	// cap are clipped and a note gives their peak. Zero means 10; +Inf
+	// means no cap.
+	LossTop float64
+
+	// Target is the tracked sample's target ŷ = (ŷ₁, ŷ₂), drawn as a black
+	// dot; nil means no target.
 	Target []float64
-	// X is the horizontal axis of the first two panels; zero is WallClock.
-	X Axis
-	// Width and Height of the whole figure; zero means 30 cm × 9 cm.
+
+	// Width and Height of the whole figure; zero means 10 × 3.8 inches,
+	// 1000 × 380 pixels in PNG.
 	Width, Height vg.Length
 }
 
-// Validate reports an error if there is nothing sensible to draw.
-func (f *Figure) Validate() error {
-	if len(f.Series) == 0 {
-		return errors.New("figure: no runs to draw")
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
 	}
-	for _, s := range f.Series {
-		if len(s.Records) == 0 {
-			return fmt.Errorf("figure: run %q has no records", s.Label)
-		}
-		for _, r := range s.Records {
-			if len(r.Y) < 2 {
-				return fmt.Errorf("figure: run %q records a %d-dimensional output; the trajectory panel needs 2", s.Label, len(r.Y))
-			}
-		}
-	}
-	return nil
+	return s
 }
 
-// Plots returns the three panels as gonum/plot plots, for callers that want
-// to lay them out themselves.
+// Plots returns the three panels as gonum plots, for callers that want to
+// lay them out themselves (with Grid, for instance). It fails if there is
+// nothing to draw: no series, or no drawable point in any of them and no
+// target.
 func (f *Figure) Plots() ([3]*plot.Plot, error) {
 	var out [3]*plot.Plot
-	if err := f.Validate(); err != nil {
-		return out, err
+	if len(f.Target) != 0 && len(f.Target) != 2 {
+		return out, fmt.Errorf("figure: target has %d coordinates, want 2", len(f.Target))
 	}
-	xlabel := "wall-clock time [s]"
-	if f.X == Steps {
-		xlabel = "step"
-	}
-	loss, sat, traj := plot.New(), plot.New(), plot.New()
-	loss.Title.Text, sat.Title.Text, traj.Title.Text = "Loss curve", "Neuron saturation (dashed: share saturated)", "Physical trajectory"
-	loss.X.Label.Text, sat.X.Label.Text = xlabel, xlabel
-	loss.Y.Label.Text, sat.Y.Label.Text = "validation loss", "hidden activation"
-	traj.X.Label.Text, traj.Y.Label.Text = "y₁", "y₂"
-	loss.Y.Scale = plot.LogScale{}
-	loss.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	loss.Legend.Top = true
-	loss.Legend.TextStyle.Font.Size = vg.Points(9)
-	traj.Legend.TextStyle.Font.Size = vg.Points(9)
+	xlabel := orDefault(f.XLabel, "wall-clock time [s]")
+	loss := NewPlot(orDefault(f.LossTitle, "Loss curve"), xlabel, "validation loss")
+	sat := NewPlot(orDefault(f.SaturationTitle, "Neuron saturation"), xlabel, "hidden activation")
+	traj := NewPlot(orDefault(f.PathTitle, "Physical trajectory"), "y₁", "y₂")
+	LogAxis(&loss.Y)
 
-	for i, s := range f.Series {
-		col := s.Color
-		if col == nil {
-			col = Palette[i%len(Palette)]
-		}
-		n := len(s.Records)
-		lxy, mxy, band, path := make(plotter.XYs, 0, n), make(plotter.XYs, n), make(plotter.XYs, 2*n), make(plotter.XYs, n)
-		sxy := make(plotter.XYs, n)
-		for k, r := range s.Records {
-			x := r.Seconds
-			if f.X == Steps {
-				x = float64(r.Step)
-			}
-			if !math.IsNaN(r.Loss) && !math.IsInf(r.Loss, 0) {
-				lxy = append(lxy, plotter.XY{X: x, Y: max(r.Loss, 1e-12)})
-			}
-			mxy[k] = plotter.XY{X: x, Y: r.ActMean}
-			sxy[k] = plotter.XY{X: x, Y: r.Saturated}
-			band[k] = plotter.XY{X: x, Y: r.ActMean + r.ActStd}
-			band[2*n-1-k] = plotter.XY{X: x, Y: r.ActMean - r.ActStd}
-			path[k] = plotter.XY{X: r.Y[0], Y: r.Y[1]}
-		}
-		if len(lxy) > 0 {
-			l, err := plotter.NewLine(lxy)
-			if err != nil {
-				return out, fmt.Errorf("figure: loss of %q: %w", s.Label, err)
-			}
-			l.Color, l.Width = col, vg.Points(1.5)
-			loss.Add(l)
-			loss.Legend.Add(s.Label, l)
-		}
-		poly, err := plotter.NewPolygon(band)
-		if err != nil {
-			return out, fmt.Errorf("figure: activation band of %q: %w", s.Label, err)
-		}
-		r, g, b, _ := col.RGBA()
-		poly.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 50}
-		poly.LineStyle.Width = 0
-		ml, err := plotter.NewLine(mxy)
-		if err != nil {
-			return out, fmt.Errorf("figure: activation mean of %q: %w", s.Label, err)
-		}
-		ml.Color, ml.Width = col, vg.Points(1.5)
-		sl, err := plotter.NewLine(sxy)
-		if err != nil {
-			return out, fmt.Errorf("figure: saturated share of %q: %w", s.Label, err)
-		}
-		sl.Color, sl.Width, sl.Dashes = col, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
-		sat.Add(poly, ml, sl)
-		pl, err := plotter.NewLine(path)
-		if err != nil {
-			return out, fmt.Errorf("figure: trajectory of %q: %w", s.Label, err)
-		}
-		pl.Color, pl.Width = col, vg.Points(1)
-		traj.Add(pl)
-	}
-	start := f.Series[0].Records[0].Y
-	if err := addDot(traj, "start", start, color.Gray{Y: 128}); err != nil {
+	drawn := 0
+	if err := f.lossPanel(loss, &drawn); err != nil {
 		return out, err
 	}
-	if f.Target != nil {
-		if err := addDot(traj, "target", f.Target, color.Black); err != nil {
-			return out, err
-		}
+	if err := f.saturationPanel(sat, &drawn); err != nil {
+		return out, err
 	}
-	traj.Legend.Top = true
-	f.zoom(traj, start)
+	if err := f.pathPanel(traj, &drawn); err != nil {
+		return out, err
+	}
+	if drawn == 0 {
+		if len(f.Series) == 0 {
+			return out, errors.New("figure: no runs to draw")
+		}
+		return out, errors.New("figure: the runs have no drawable points (all empty, NaN or infinite)")
+	}
 	out[0], out[1], out[2] = loss, sat, traj
 	return out, nil
-}
-
-// zoom sets the trajectory panel's limits to the region that matters: the
-// box around the start, the target and where each run ended, widened by
-// half its size on every side. Early wild jumps (Gauss-Newton's, typically)
-// then leave the panel, since lines are clipped, instead of shrinking the
-// rest to a dot.
-func (f *Figure) zoom(p *plot.Plot, start []float64) {
-	xlo, xhi, ylo, yhi := start[0], start[0], start[1], start[1]
-	grow := func(y []float64) {
-		if math.IsNaN(y[0]) || math.IsNaN(y[1]) || math.IsInf(y[0], 0) || math.IsInf(y[1], 0) {
-			return
-		}
-		xlo, xhi = min(xlo, y[0]), max(xhi, y[0])
-		ylo, yhi = min(ylo, y[1]), max(yhi, y[1])
-	}
-	if f.Target != nil {
-		grow(f.Target)
-	}
-	for _, s := range f.Series {
-		grow(s.Records[len(s.Records)-1].Y)
-	}
-	padx, pady := max(0.5*(xhi-xlo), 0.1), max(0.5*(yhi-ylo), 0.1)
-	p.X.Min, p.X.Max = xlo-padx, xhi+padx
-	p.Y.Min, p.Y.Max = ylo-pady, yhi+pady
-}
-
-func addDot(p *plot.Plot, label string, y []float64, c color.Color) error {
-	s, err := plotter.NewScatter(plotter.XYs{{X: y[0], Y: y[1]}})
-	if err != nil {
-		return fmt.Errorf("figure: %s point: %w", label, err)
-	}
-	s.GlyphStyle.Color = c
-	s.GlyphStyle.Shape = draw.CircleGlyph{}
-	s.GlyphStyle.Radius = vg.Points(4)
-	p.Add(s)
-	p.Legend.Add(label, s)
-	return nil
 }
 
 // Render draws the figure and returns it encoded as "png" or "svg".
@@ -220,49 +131,258 @@ func (f *Figure) Render(format string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return render(format, f.Width, f.Height, 30*vg.Centimeter, 9*vg.Centimeter, f.Title, plots[:])
+	return Grid{Title: f.Title, Width: f.Width, Height: f.Height}.Render(format, plots[:])
 }
 
-// render lays plots out side by side under an optional title on a canvas
-// of w × h (zero means the defaults dw × dh) and encodes it as "png" or "svg".
-func render(format string, w, h, dw, dh vg.Length, title string, plots []*plot.Plot) ([]byte, error) {
-	if w == 0 {
-		w = dw
+// addLines draws the segments as lines, or as a dot where a segment is a
+// single point (a line through one point shows nothing), and returns the
+// first plotter drawn, for a legend thumbnail.
+func addLines(p *plot.Plot, segs []plotter.XYs, sty draw.LineStyle) (plot.Thumbnailer, error) {
+	var first plot.Thumbnailer
+	for _, s := range segs {
+		if len(s) == 1 {
+			sc, err := plotter.NewScatter(s)
+			if err != nil {
+				return nil, err
+			}
+			sc.GlyphStyle = draw.GlyphStyle{Color: sty.Color, Radius: max(sty.Width, vg.Points(1.5)), Shape: draw.CircleGlyph{}}
+			p.Add(sc)
+			continue
+		}
+		l, err := plotter.NewLine(s)
+		if err != nil {
+			return nil, err
+		}
+		l.LineStyle = sty
+		p.Add(l)
+		if first == nil {
+			first = l
+		}
 	}
-	if h == 0 {
-		h = dh
-	}
-	var canvas vg.CanvasWriterTo
-	switch format {
-	case "png":
-		canvas = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(120), vgimg.UseBackgroundColor(color.White))}
-	case "svg":
-		canvas = vgsvg.New(w, h)
-	default:
-		return nil, fmt.Errorf("figure: unknown format %q: use png or svg", format)
-	}
-	dc := draw.New(canvas)
-	if title != "" {
-		dc = drawTitle(dc, title)
-	}
-	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Centimeter, PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
-	cells := plot.Align([][]*plot.Plot{plots}, tiles, dc)
-	for i, p := range plots {
-		p.Draw(cells[0][i])
-	}
-	var buf bytes.Buffer
-	if _, err := canvas.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("figure: encoding %s: %w", format, err)
-	}
-	return buf.Bytes(), nil
+	return first, nil
 }
 
-// drawTitle writes the title at the top of dc and returns the area below it.
-func drawTitle(dc draw.Canvas, title string) draw.Canvas {
-	sty := plot.New().Title.TextStyle
-	sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
-	h := sty.Height(title) + vg.Points(6)
-	dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - vg.Points(3)}, title)
-	dc.Max.Y -= h
-	return dc
+// lossPanel draws the validation losses on a log axis capped at LossTop
+// times the largest initial loss.
+func (f *Figure) lossPanel(p *plot.Plot, drawn *int) error {
+	top := f.LossTop
+	if top == 0 {
+		top = 10
+	}
+	var l0 float64 // largest initial loss
+	ymin, ymax := math.Inf(1), math.Inf(-1)
+	segs := make([][]plotter.XYs, len(f.Series))
+	for i, s := range f.Series {
+		segs[i] = Segments(s.Loss, false, true)
+		for k, sg := range segs[i] {
+			if k == 0 {
+				l0 = math.Max(l0, sg[0].Y)
+			}
+			for _, q := range sg {
+				ymin, ymax = math.Min(ymin, q.Y), math.Max(ymax, q.Y)
+				*drawn++
+			}
+		}
+	}
+	for i, s := range f.Series {
+		sty := draw.LineStyle{Color: Palette[i%len(Palette)], Width: vg.Points(1.5)}
+		if _, err := addLines(p, segs[i], sty); err != nil {
+			return fmt.Errorf("figure: loss of %q: %w", s.Label, err)
+		}
+		if s.Label != "" {
+			p.Legend.Add(s.Label, legendLine(sty))
+		}
+	}
+	cap := top * l0
+	if l0 == 0 || !(cap < ymax) || math.IsInf(cap, 0) {
+		return nil
+	}
+	p.Y.Min, p.Y.Max = ymin, cap
+	k := 0
+	for i, s := range f.Series {
+		peak := math.Inf(-1)
+		for _, sg := range segs[i] {
+			for _, q := range sg {
+				peak = math.Max(peak, q.Y)
+			}
+		}
+		if peak <= cap {
+			continue
+		}
+		name := s.Label
+		if name == "" {
+			name = "run " + strconv.Itoa(i+1)
+		}
+		p.Add(note{text: fmt.Sprintf("%s off scale, peak %.2g", name, peak), col: Palette[i%len(Palette)],
+			x: 0.02, y: 0, dy: vg.Points(3) + vg.Length(k)*1.3*TickSize, xalign: draw.XLeft, yalign: draw.YBottom})
+		k++
+	}
+	return nil
+}
+
+// saturationPanel draws the activations' mean (solid), the band mean ± std
+// (its edges, thin and dotted, so that overlapping bands of different runs
+// do not mix into a third colour) and the saturated share (dashed), with a
+// legend of the three line styles.
+func (f *Figure) saturationPanel(p *plot.Plot, drawn *int) error {
+	var hasMean, hasBand, hasSat bool
+	for i, s := range f.Series {
+		col := Palette[i%len(Palette)]
+		mean := Segments(s.Mean, false, false)
+		if s.Std != nil && s.Mean != nil {
+			n := min(s.Mean.Len(), s.Std.Len())
+			lo, hi := make(plotter.XYs, n), make(plotter.XYs, n)
+			for k := range n {
+				x, m := s.Mean.XY(k)
+				_, sd := s.Std.XY(k)
+				lo[k], hi[k] = plotter.XY{X: x, Y: m - sd}, plotter.XY{X: x, Y: m + sd}
+			}
+			for _, band := range []plotter.XYs{lo, hi} {
+				segs := Segments(band, false, false)
+				if _, err := addLines(p, segs, bandStyle(col)); err != nil {
+					return fmt.Errorf("figure: activation band of %q: %w", s.Label, err)
+				}
+				hasBand = hasBand || len(segs) > 0
+			}
+		}
+		if _, err := addLines(p, mean, meanStyle(col)); err != nil {
+			return fmt.Errorf("figure: activation mean of %q: %w", s.Label, err)
+		}
+		satSegs := Segments(s.Saturated, false, false)
+		if _, err := addLines(p, satSegs, satStyle(col)); err != nil {
+			return fmt.Errorf("figure: saturated share of %q: %w", s.Label, err)
+		}
+		hasMean, hasSat = hasMean || len(mean) > 0, hasSat || len(satSegs) > 0
+		for _, sg := range append(mean, satSegs...) {
+			*drawn += len(sg)
+		}
+	}
+	grey := color.Gray{Y: 60}
+	if hasMean {
+		p.Legend.Add("mean", legendLine(meanStyle(grey)))
+	}
+	if hasBand {
+		p.Legend.Add("mean ± std", legendLine(bandStyle(grey)))
+	}
+	if hasSat {
+		p.Legend.Add("share saturated", legendLine(satStyle(grey)))
+	}
+	if hasMean || hasBand || hasSat {
+		// Leave the top quarter to the legend.
+		p.Y.Min, p.Y.Max = linRange(p.Y.Min, p.Y.Max)
+		p.Y.Max += (p.Y.Max - p.Y.Min) / 3
+	}
+	return nil
+}
+
+func meanStyle(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(1.5)}
+}
+
+func bandStyle(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(0.75), Dashes: []vg.Length{vg.Points(1), vg.Points(1.5)}}
+}
+
+func satStyle(c color.Color) draw.LineStyle {
+	return draw.LineStyle{Color: c, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
+}
+
+// legendLine is a legend thumbnail drawn as a line in sty.
+type legendLine draw.LineStyle
+
+// Thumbnail implements plot.Thumbnailer.
+func (l legendLine) Thumbnail(c *draw.Canvas) {
+	y := (c.Min.Y + c.Max.Y) / 2
+	c.StrokeLine2(draw.LineStyle(l), c.Min.X, y, c.Max.X, y)
+}
+
+// pathPanel draws each run's path in output space, the start (the first
+// point of the first run that has one) and the target, zoomed as zoom says.
+func (f *Figure) pathPanel(p *plot.Plot, drawn *int) error {
+	var start []float64
+	var ends [][]float64
+	for i, s := range f.Series {
+		segs := Segments(s.Path, false, false)
+		if _, err := addLines(p, segs, draw.LineStyle{Color: Palette[i%len(Palette)], Width: vg.Points(1)}); err != nil {
+			return fmt.Errorf("figure: trajectory of %q: %w", s.Label, err)
+		}
+		if len(segs) == 0 {
+			continue
+		}
+		if start == nil {
+			start = []float64{segs[0][0].X, segs[0][0].Y}
+		}
+		last := segs[len(segs)-1]
+		ends = append(ends, []float64{last[len(last)-1].X, last[len(last)-1].Y})
+		for _, sg := range segs {
+			*drawn += len(sg)
+		}
+	}
+	var target []float64
+	if len(f.Target) == 2 && drawable(f.Target[0], false) && drawable(f.Target[1], false) {
+		target = f.Target
+		*drawn++
+	}
+	for _, d := range []struct {
+		label string
+		y     []float64
+		c     color.Color
+	}{{"start", start, color.Gray{Y: 128}}, {"target", target, color.Black}} {
+		if d.y == nil {
+			continue
+		}
+		s, err := plotter.NewScatter(plotter.XYs{{X: d.y[0], Y: d.y[1]}})
+		if err != nil {
+			return fmt.Errorf("figure: %s point: %w", d.label, err)
+		}
+		s.GlyphStyle = draw.GlyphStyle{Color: d.c, Shape: draw.CircleGlyph{}, Radius: vg.Points(4)}
+		p.Add(s)
+		p.Legend.Add(d.label, s)
+	}
+	zoom(p, append(ends, start, target))
+	return nil
+}
+
+// zoom sets the trajectory panel's limits to the region that matters: the
+// box around the given points (start, target and where each run ended),
+// widened by half its size on every side, and by at least 0.1. Early wild
+// jumps (Gauss-Newton's, typically) then leave the panel, since lines are
+// clipped to it, instead of shrinking the rest to a dot.
+func zoom(p *plot.Plot, pts [][]float64) {
+	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, y := range pts {
+		if y == nil {
+			continue
+		}
+		xlo, xhi = min(xlo, y[0]), max(xhi, y[0])
+		ylo, yhi = min(ylo, y[1]), max(yhi, y[1])
+	}
+	if xlo > xhi {
+		return // nothing drawn; Tidy gives the empty panel a range
+	}
+	padx, pady := max(0.5*(xhi-xlo), 0.1), max(0.5*(yhi-ylo), 0.1)
+	p.X.Min, p.X.Max = xlo-padx, xhi+padx
+	p.Y.Min, p.Y.Max = ylo-pady, yhi+pady
+	// Leave room at the top for the legend.
+	p.Y.Max += (p.Y.Max - p.Y.Min) / 4
+}
+
+// note is a line of text placed at a fraction (x, y) of a panel's data
+// area, outside the data coordinates so that it never moves the axes.
+type note struct {
+	text   string
+	col    color.Color
+	x, y   float64   // fractions of the data area's width and height
+	dy     vg.Length // then moved up by dy
+	xalign draw.XAlignment
+	yalign draw.YAlignment
+}
+
+// Plot implements plot.Plotter.
+func (n note) Plot(c draw.Canvas, p *plot.Plot) {
+	sty := p.Legend.TextStyle
+	sty.Color = n.col
+	sty.XAlign, sty.YAlign = n.xalign, n.yalign
+	pt := vg.Point{X: c.Min.X + vg.Length(n.x)*(c.Max.X-c.Min.X), Y: c.Min.Y + vg.Length(n.y)*(c.Max.Y-c.Min.Y) + n.dy}
+	c.FillText(sty, pt, n.text)
 }

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // ScalingPoint is the measured cost of one HIG step shape: a mini-batch of
@@ -39,7 +40,11 @@ func (p ScalingPoint) Rows() int { return p.Batch * p.Dim }
 // Walther, Evaluating Derivatives, 2nd ed., Sec. 3.2).
 type Scaling struct {
 	ByBatch, ByParams []ScalingPoint
-	// Width and Height of the whole figure; zero means 24 cm × 10 cm.
+	// ByBatchTitle and ByParamsTitle head the two panels; empty means
+	// "(a) toy network, P = …" and "(b) 4→H→H→H→96, b = …" with the
+	// parameter count and batch of the sweep's first point.
+	ByBatchTitle, ByParamsTitle string
+	// Width and Height of the whole figure; zero means 10 × 4.2 inches.
 	Width, Height vg.Length
 }
 
@@ -52,40 +57,50 @@ func decompCost(p ScalingPoint) float64 {
 // jacCost is the expected growth b·d·P of the stacked Jacobian.
 func jacCost(p ScalingPoint) float64 { return float64(p.Rows()) * float64(p.Params) }
 
-// Validate reports an error unless both panels have at least two points
-// with positive coordinates and times.
+// Validate reports an error if neither sweep has a point that can be
+// drawn: one with a positive shape and at least one finite time > 0.
+// Points that cannot be drawn, and single times that are NaN, infinite or
+// not positive, are left out of the figure; a sweep with fewer than two
+// distinct sizes has no slope.
 func (s *Scaling) Validate() error {
-	for name, pts := range map[string][]ScalingPoint{"batch": s.ByBatch, "parameter": s.ByParams} {
-		if len(pts) < 2 {
-			return fmt.Errorf("figure: the %s sweep needs at least 2 points, has %d", name, len(pts))
-		}
-		for i, p := range pts {
+	for _, pts := range [][]ScalingPoint{s.ByBatch, s.ByParams} {
+		for _, p := range pts {
 			if p.Batch <= 0 || p.Dim <= 0 || p.Params <= 0 {
-				return fmt.Errorf("figure: %s sweep point %d has non-positive shape %d×%d×%d", name, i, p.Batch, p.Dim, p.Params)
+				continue
 			}
 			for _, t := range []float64{p.Jacobian, p.Solve, p.Step} {
-				if !(t > 0) || math.IsInf(t, 0) {
-					return fmt.Errorf("figure: %s sweep point %d has time %v, want a finite time > 0", name, i, t)
+				if drawable(t, true) {
+					return nil
 				}
 			}
 		}
 	}
-	return nil
+	return fmt.Errorf("figure: no drawable scaling point (%d batch and %d parameter points, none with a positive shape and a finite time > 0)", len(s.ByBatch), len(s.ByParams))
 }
 
-// Slope returns the least-squares slope of log y against log x over pts,
-// the measured exponent of a power law y ∝ x^k.
+// Slope returns the least-squares slope of log y against log x over the
+// points of pts where both are finite and positive, the measured exponent
+// of a power law y ∝ x^k. It is NaN when those points have fewer than two
+// distinct x.
 func Slope(pts []ScalingPoint, x, y func(ScalingPoint) float64) float64 {
-	var sx, sy, sxx, sxy float64
-	n := float64(len(pts))
+	var sx, sy, sxx, sxy, n float64
 	for _, p := range pts {
-		lx, ly := math.Log(x(p)), math.Log(y(p))
+		xv, yv := x(p), y(p)
+		if !drawable(xv, true) || !drawable(yv, true) {
+			continue
+		}
+		lx, ly := math.Log(xv), math.Log(yv)
 		sx += lx
 		sy += ly
 		sxx += lx * lx
 		sxy += lx * ly
+		n++
 	}
-	return (n*sxy - sx*sy) / (n*sxx - sx*sx)
+	d := n*sxx - sx*sx
+	if n < 2 || !(d > 1e-12*n*sxx) {
+		return math.NaN()
+	}
+	return (n*sxy - sx*sy) / d
 }
 
 // Plots returns the two panels without drawing them.
@@ -95,26 +110,43 @@ func (s *Scaling) Plots() ([2]*plot.Plot, error) {
 	}
 	batch := func(p ScalingPoint) float64 { return float64(p.Batch) }
 	params := func(p ScalingPoint) float64 { return float64(p.Params) }
-	a, err := scalingPanel(s.ByBatch, batch, "batch size b", "(a) toy network, P = "+fmt.Sprint(s.ByBatch[0].Params))
+	ta, tb := s.ByBatchTitle, s.ByParamsTitle
+	if ta == "" {
+		ta = "(a) toy network"
+		if len(s.ByBatch) > 0 {
+			ta += ", P = " + fmt.Sprint(s.ByBatch[0].Params)
+		}
+	}
+	if tb == "" {
+		tb = "(b) 4→H→H→H→96"
+		if len(s.ByParams) > 0 {
+			tb += ", b = " + fmt.Sprint(s.ByParams[0].Batch)
+		}
+	}
+	a, err := scalingPanel(s.ByBatch, batch, "batch size b", ta)
 	if err != nil {
 		return [2]*plot.Plot{}, err
 	}
-	b, err := scalingPanel(s.ByParams, params, "parameters P", "(b) 4→H→H→H→96, b = "+fmt.Sprint(s.ByParams[0].Batch))
+	b, err := scalingPanel(s.ByParams, params, "parameters P", tb)
 	if err != nil {
 		return [2]*plot.Plot{}, err
 	}
 	return [2]*plot.Plot{a, b}, nil
 }
 
+// slopeText writes a slope for a legend, or "n/a" where there is none.
+func slopeText(k float64) string {
+	if math.IsNaN(k) {
+		return "slope n/a"
+	}
+	return fmt.Sprintf("slope %.2f", k)
+}
+
 func scalingPanel(pts []ScalingPoint, x func(ScalingPoint) float64, xlabel, title string) (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = xlabel
-	p.Y.Label.Text = "seconds (median)"
-	p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.TextStyle.Font.Size = vg.Points(8)
+	p := NewPlot(title, xlabel, "seconds (median)")
+	LogAxis(&p.X)
+	LogAxis(&p.Y)
+	p.Legend.Left = true
 	series := []struct {
 		label string
 		y     func(ScalingPoint) float64
@@ -126,39 +158,53 @@ func scalingPanel(pts []ScalingPoint, x func(ScalingPoint) float64, xlabel, titl
 		{"decomposition", func(q ScalingPoint) float64 { return q.Solve }, decompCost, Palette[1]},
 	}
 	for _, sr := range series {
-		xy := make(plotter.XYs, len(pts))
-		for i, q := range pts {
-			xy[i] = plotter.XY{X: x(q), Y: sr.y(q)}
+		var xy, ref plotter.XYs
+		var last ScalingPoint
+		found := false
+		for _, q := range pts {
+			if q.Batch <= 0 || q.Dim <= 0 || q.Params <= 0 {
+				continue
+			}
+			pt := plotter.XY{X: x(q), Y: sr.y(q)}
+			if drawable(pt.X, true) && drawable(pt.Y, true) {
+				xy = append(xy, pt)
+				if !found || pt.X >= x(last) {
+					last, found = q, true
+				}
+			}
 		}
-		l, sc, err := plotter.NewLinePoints(xy)
-		if err != nil {
+		sty := draw.LineStyle{Color: sr.col, Width: vg.Points(1)}
+		if _, err := addLines(p, []plotter.XYs{xy}[:min(1, len(xy))], sty); err != nil {
 			return nil, err
 		}
-		l.Color, sc.Color = sr.col, sr.col
-		p.Add(l, sc)
-		p.Legend.Add(fmt.Sprintf("%s (slope %.2f)", sr.label, Slope(pts, x, sr.y)), l, sc)
-		if sr.cost == nil {
+		if len(xy) > 0 {
+			sc, err := plotter.NewScatter(xy)
+			if err != nil {
+				return nil, err
+			}
+			sc.GlyphStyle.Color = sr.col
+			p.Add(sc)
+		}
+		p.Legend.Add(fmt.Sprintf("%s (%s)", sr.label, slopeText(Slope(pts, x, sr.y))), legendLine(sty))
+		if sr.cost == nil || !found {
 			continue
 		}
 		// Expected growth through the largest measured point.
-		last := pts[len(pts)-1]
 		k := sr.y(last) / sr.cost(last)
-		ref := make(plotter.XYs, len(pts))
-		for i, q := range pts {
-			ref[i] = plotter.XY{X: x(q), Y: k * sr.cost(q)}
+		for _, q := range pts {
+			if q.Batch > 0 && q.Dim > 0 && q.Params > 0 {
+				ref = append(ref, plotter.XY{X: x(q), Y: k * sr.cost(q)})
+			}
 		}
-		rl, err := plotter.NewLine(ref)
-		if err != nil {
+		rsty := draw.LineStyle{Color: sr.col, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}
+		if _, err := addLines(p, Segments(ref, true, true), rsty); err != nil {
 			return nil, err
 		}
-		rl.Color = sr.col
-		rl.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-		p.Add(rl)
 		name := "∝ b·d·P"
 		if sr.label == "decomposition" {
 			name = "∝ m·n·min(m, n)"
 		}
-		p.Legend.Add(fmt.Sprintf("%s (slope %.2f)", name, Slope(pts, x, sr.cost)), rl)
+		p.Legend.Add(fmt.Sprintf("%s (%s)", name, slopeText(Slope(pts, x, sr.cost))), legendLine(rsty))
 	}
 	return p, nil
 }
@@ -169,5 +215,12 @@ func (s *Scaling) Render(format string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return render(format, s.Width, s.Height, 24*vg.Centimeter, 10*vg.Centimeter, "", plots[:])
+	w, h := s.Width, s.Height
+	if w <= 0 {
+		w = 10 * vg.Inch
+	}
+	if h <= 0 {
+		h = 4.2 * vg.Inch
+	}
+	return Grid{Width: w, Height: h}.Render(format, plots[:])
 }

@@ -7,8 +7,8 @@ import (
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/higlab/hig/higlib/experiment"
 	"github.com/higlab/hig/higlib/halfinv"
-	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/toy"
 )
@@ -127,19 +127,24 @@ func TestRunMethodMatchesRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.RunMethod("HIG", 1, optim.HIG(1), nil)
+	hig := experiment.Method{Name: "HIG", New: func(lr float64) (optim.Method, error) { return optim.HIG(lr), nil }}
+	b, err := s.RunMethod(hig, 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Result.Steps != b.Result.Steps || a.FinalLoss() != b.FinalLoss() {
+	if a.Result.Stats.Steps != b.Result.Stats.Steps || a.FinalLoss() != b.FinalLoss() {
 		t.Errorf("Run: %d steps, loss %v; RunMethod: %d steps, loss %v",
-			a.Result.Steps, a.FinalLoss(), b.Result.Steps, b.FinalLoss())
+			a.Result.Stats.Steps, a.FinalLoss(), b.Result.Stats.Steps, b.FinalLoss())
 	}
-	c, err := s.RunMethod("Adam", 1e-3, &optim.Adam{LearnRate: 1e-3}, nil)
+	spec, err := toy.Spec(toy.Adam)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Result.Steps != s.FirstOrderSteps {
-		t.Errorf("Adam ran %d steps, want FirstOrderSteps = %d", c.Result.Steps, s.FirstOrderSteps)
+	c, err := s.RunMethod(s.Method(spec, nil), 1e-3, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Result.Stats.Steps != s.FirstOrderSteps {
+		t.Errorf("Adam ran %d steps, want FirstOrderSteps = %d", c.Result.Stats.Steps, s.FirstOrderSteps)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/higlab/hig/higlib/experiment"
 	"github.com/higlab/hig/higlib/toy"
 )
 
@@ -13,11 +14,11 @@ import (
 const margin = 3
 
 // lossAt returns the validation loss recorded at step, failing if absent.
-func lossAt(t *testing.T, r *toy.Run, step int) float64 {
+func lossAt(t *testing.T, r *experiment.Run, step int) float64 {
 	t.Helper()
-	for _, rec := range r.History.Records {
-		if rec.Step == step {
-			return rec.Loss
+	for _, p := range r.Validation.Loss {
+		if p.Step == step {
+			return p.Value
 		}
 	}
 	t.Fatalf("%s: no record at step %d", r.Method, step)
@@ -51,7 +52,7 @@ func TestToyLambda001(t *testing.T) {
 				}
 				return s
 			}
-			train := func(method string, lr float64) *toy.Run {
+			train := func(method string, lr float64) *experiment.Run {
 				r, err := setup().Run(method, lr, nil)
 				if err != nil {
 					t.Fatal(err)

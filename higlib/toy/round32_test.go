@@ -5,7 +5,6 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/toy"
 )

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/higlab/hig/higlib/experiment"
+	"github.com/higlab/hig/higlib/figure"
 	"github.com/higlab/hig/higlib/train"
 )
 
@@ -245,4 +246,13 @@ func (o *Outcome) Table() string {
 	}
 	fmt.Fprintf(&b, "\nSeeds: %v. Diverged runs count as +Inf. Saturated: share of hidden activations on the validation set with tanh' < %g (|a| > 0.99) at the end.\n", o.Seeds, train.SaturationSlope)
 	return b.String()
+}
+
+// Figure returns the chapter's three-panel figure for one λ, drawing the
+// evaluation runs of the seed at position i of Seeds, in the order of
+// Methods (which gives their colours).
+func (o *Outcome) Figure(lambda float64, i int) figure.Figure {
+	f := o.Outcomes[lambda].Figure(i)
+	f.Title = fmt.Sprintf("Toy example, λ = %g (seed %d)", lambda, o.Seeds[i])
+	return f
 }

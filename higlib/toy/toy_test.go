@@ -158,7 +158,7 @@ func TestObjectiveRejectsLambda(t *testing.T) {
 	}
 	y := make([]float64, 2)
 	z := []float64{3, 5}
-	o.Phys.Eval(y, z)
+	o.Phys.NewEvaluator().Eval(y, nil, nil, z)
 	if y[0] != 3 || y[1] != 0.01*5 {
 		t.Errorf("P(3, 5) = %v, want (3, 0.05)", y)
 	}
@@ -180,7 +180,7 @@ func TestStudyEdgeNote(t *testing.T) {
 		Lambdas:   []float64{1},
 		Methods:   []string{toy.Adam},
 		Seeds:     []uint64{1},
-		TuneSeeds: []uint64{1},
+		TuneSeeds: []uint64{2},
 		// In 30 Adam steps the largest rate learns most, so it is chosen.
 		Grid: map[string][]float64{toy.Adam: {1e-6, 1e-5, 1e-2}},
 	}

@@ -155,7 +155,7 @@ func (v *Validation) Record(loc *Location, op Operation, _ *Stats) error {
 	}
 	l := v.Obj.Loss(v.ws, loc.Params, v.Data)
 	if !num.IsFinite(l) {
-		return fmt.Errorf("the validation loss is %v: %w", l, ErrDiverged)
+		return fmt.Errorf("the validation loss is not finite (%v): %w", l, ErrDiverged)
 	}
 	v.Loss = append(v.Loss, Point{loc.Step, loc.Seconds, l})
 	return nil
