@@ -142,7 +142,9 @@ func TestStudyValidate(t *testing.T) {
 		{"zero rate", func(s *experiment.Study) { s.Methods[0].Grid = []float64{0} }, "> 0"},
 		{"NaN rate", func(s *experiment.Study) { s.Methods[0].Grid = []float64{math.NaN()} }, "> 0"},
 		{"repeated rate", func(s *experiment.Study) { s.Methods[0].Grid = []float64{1, 1} }, "given twice"},
-		{"bad optimizer", func(s *experiment.Study) { s.Methods[0].New = func(float64) (optim.Method, error) { return nil, errors.New("nope") } }, "nope"},
+		{"bad optimizer", func(s *experiment.Study) {
+			s.Methods[0].New = func(float64) (optim.Method, error) { return nil, errors.New("nope") }
+		}, "nope"},
 		{"tuning seed is an evaluation seed", func(s *experiment.Study) { s.TuneSeeds = []uint64{2} }, "both a tuning and an evaluation seed"},
 		{"repeated seed", func(s *experiment.Study) { s.Seeds = []uint64{1, 1} }, "repeats"},
 		{"negative steps", func(s *experiment.Study) { s.Methods[0].Steps = -1 }, "step budget"},

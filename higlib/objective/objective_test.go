@@ -39,7 +39,7 @@ const (
 // methods too.
 type mix struct{ in int }
 
-func (m mix) Dims() (int, int, int)          { return m.in, 2, 3 }
+func (m mix) Dims() (int, int, int)           { return m.in, 2, 3 }
 func (m mix) NewEvaluator() physics.Evaluator { return m }
 
 func (m mix) Eval(y, jac, x, z []float64) {
