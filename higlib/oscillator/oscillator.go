@@ -197,10 +197,15 @@ type Evaluator struct {
 // of them; with 2N ≪ Steps the adjoint is cheaper, see the package's
 // benchmarks.)
 //
-// RK4 is explicit: once the linearised frequency of the chain, about
-// √(1 + 12·max(x_{i+1} − xᵢ)²), exceeds 2√2/DT, the simulation blows up and
-// y and jac hold NaN or ±Inf; for DT = 0.125 that happens at neighbour
-// distances around 9.
+// RK4 is explicit, and the cubic coupling stiffens the chain as neighbours
+// move apart: the linearised frequencies reach up to √(1 + 12·max(x_{i+1} − xᵢ)²),
+// against RK4's stability limit 2√2/DT. With DT = 0.125 the discrete map
+// follows the continuous dynamics closely for neighbour distances of order
+// 1 (relative energy drift ≈ 1e-3 over T = 12, see the tests), loses energy
+// visibly at a few units (N = 2 released at rest at distance 4 keeps two
+// thirds of its energy after T = 12) and overflows from distance 12: then y
+// and jac hold NaN or ±Inf. Whatever the accuracy, jac is the exact
+// derivative of the discrete map that y evaluates.
 func (e *Evaluator) Eval(y, jac, x, z []float64) {
 	n, steps := e.chain.n, e.chain.steps
 	m := 2 * n
