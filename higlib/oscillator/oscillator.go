@@ -113,7 +113,8 @@ func (c *Chain) NewEvaluator() physics.Evaluator {
 		rk:    newStepper(c.n, c.dt),
 		s:     make([]float64, 2*c.n),
 		coef:  make([]float64, c.steps*4*(c.n-1)),
-		lam:   make([]float64, 2*c.n),
+		lam:   make([]float64, 4*c.n*c.n),
+		ub:    make([]float64, 2*c.n),
 	}
 	return e
 }
@@ -181,7 +182,8 @@ type Evaluator struct {
 	// stiffnesses 3(x_{i+1} − xᵢ)² at the stage's input, at
 	// coef[(4t+j)(N−1) + i].
 	coef []float64
-	lam  []float64 // cotangent of the reverse sweep
+	lam  []float64 // up to 2N cotangents of the reverse sweep, row-major
+	ub   []float64 // their derivatives with respect to one control
 	done bool      // an Eval has run, so coef is valid
 }
 
@@ -223,12 +225,16 @@ func (e *Evaluator) Eval(y, jac, x, z []float64) {
 	if jac == nil {
 		return
 	}
+	// The 2N cotangents e₁ … e_2N swept back together: row r of lam
+	// becomes ∂s(T)/∂s(t) of component r, and ub[r] = ∂s_r(T)/∂u_t.
+	clear(e.lam)
 	for r := range m {
-		clear(e.lam)
-		e.lam[r] = 1
-		row := jac[r*steps : (r+1)*steps]
-		for t := steps - 1; t >= 0; t-- {
-			row[t] = e.rk.reverse(e.lam, e.coef[t*nc:(t+1)*nc])
+		e.lam[r*m+r] = 1
+	}
+	for t := steps - 1; t >= 0; t-- {
+		e.rk.reverse(e.lam, m, e.coef[t*nc:(t+1)*nc], e.ub)
+		for r, g := range e.ub {
+			jac[r*steps+t] = g
 		}
 	}
 }
@@ -246,9 +252,11 @@ func (e *Evaluator) VJP(dst, v []float64) {
 		panic("oscillator: VJP before any Eval")
 	}
 	nc := 4 * (n - 1)
-	copy(e.lam, v)
+	lam, ub := e.lam[:2*n], e.ub[:1]
+	copy(lam, v)
 	for t := steps - 1; t >= 0; t-- {
-		dst[t] = e.rk.reverse(e.lam, e.coef[t*nc:(t+1)*nc])
+		e.rk.reverse(lam, 1, e.coef[t*nc:(t+1)*nc], ub)
+		dst[t] = ub[0]
 	}
 }
 
@@ -257,19 +265,21 @@ type stepper struct {
 	n  int
 	dt float64
 	// Forward: the stage input σ, the stage slope k and the running sum
-	// k₁ + 2k₂ + 2k₃ + k₄. Reverse: kb = the cotangent of a stage slope,
-	// g = Aᵀkb, sb = the cotangent of the step's input.
+	// k₁ + 2k₂ + 2k₃ + k₄. Reverse, for up to 2N cotangents (rows): kb =
+	// the cotangents of a stage slope, g = their products with A, sb = the
+	// cotangents of the step's input.
 	sig, k, acc []float64
 	kb, g, sb   []float64
 }
 
 func newStepper(n int, dt float64) stepper {
-	buf := make([]float64, 6*2*n)
 	m := 2 * n
+	fw := make([]float64, 3*m)
+	rv := make([]float64, 3*m*m)
 	return stepper{
 		n: n, dt: dt,
-		sig: buf[0:m:m], k: buf[m : 2*m : 2*m], acc: buf[2*m : 3*m : 3*m],
-		kb: buf[3*m : 4*m : 4*m], g: buf[4*m : 5*m : 5*m], sb: buf[5*m : 6*m : 6*m],
+		sig: fw[0:m:m], k: fw[m : 2*m : 2*m], acc: fw[2*m : 3*m : 3*m],
+		kb: rv[0 : m*m : m*m], g: rv[m*m : 2*m*m : 2*m*m], sb: rv[2*m*m : 3*m*m : 3*m*m],
 	}
 }
 
@@ -336,10 +346,11 @@ func (st *stepper) step(dst, s []float64, u float64, coef []float64) {
 	}
 }
 
-// reverse is the adjoint of one step: given the cotangent lam of the step's
-// output and the stage stiffnesses coef stored by step, it overwrites lam
-// with the cotangent of the step's input and returns the derivative with
-// respect to the step's control, lamᵀ ∂s'/∂u.
+// reverse is the adjoint of one step for r cotangents at once: given in
+// lam the cotangents of the step's output (r rows of length 2N) and the
+// stage stiffnesses coef stored by step, it overwrites lam with the
+// cotangents of the step's input and writes into ub[q] the derivative of
+// row q with respect to the step's control, lam_qᵀ ∂s'/∂u.
 //
 // A stage slope kⱼ = f(σⱼ, u) has the Jacobian A(σⱼ) = [0 I; K(σⱼ) 0] with
 // respect to σⱼ, K the symmetric tridiagonal Hessian of −V, and ∂kⱼ/∂u =
@@ -352,13 +363,17 @@ func (st *stepper) step(dst, s []float64, u float64, coef []float64) {
 //	k̄₂ = h/3·λ + h/2·ḡ₃,   ḡ₂ = A(σ₂)ᵀk̄₂,
 //	k̄₁ = h/6·λ + h/2·ḡ₂,   ḡ₁ = A(σ₁)ᵀk̄₁,
 //
-// and then s̄ = λ + ḡ₁ + ḡ₂ + ḡ₃ + ḡ₄ and ū = Gain·Σⱼ (k̄ⱼ)_{p_N}.
-func (st *stepper) reverse(lam, coef []float64) float64 {
+// and then s̄ = λ + ḡ₁ + ḡ₂ + ḡ₃ + ḡ₄ and ū = Gain·Σⱼ (k̄ⱼ)_{p_N}. Each row
+// goes through the same operations in the same order, so a row of a
+// batched sweep equals, bit for bit, the sweep of that cotangent alone.
+func (st *stepper) reverse(lam []float64, r int, coef, ub []float64) {
 	h := st.dt
 	n, nc := st.n, st.n-1
-	kb, g, sb := st.kb, st.g, st.sb
+	m := 2 * n
+	kb, g, sb := st.kb[:r*m], st.g[:r*m], st.sb[:r*m]
+	lam, ub = lam[:r*m], ub[:r]
 	copy(sb, lam)
-	var ub float64
+	clear(ub)
 	for j := 3; j >= 0; j-- {
 		switch j {
 		case 3:
@@ -378,24 +393,26 @@ func (st *stepper) reverse(lam, coef []float64) float64 {
 				kb[i] = h/6*lam[i] + h/2*g[i]
 			}
 		}
-		ub += Gain * kb[2*n-1]
-		// g = A(σⱼ)ᵀ kb = (K kb_p, kb_x).
-		gx, gp := g[:n], g[n:]
-		kx, kp := kb[:n], kb[n:]
-		copy(gp, kx)
-		for i, w := range kp {
-			gx[i] = -w
-		}
 		c := coef[j*nc : (j+1)*nc]
-		for i, ci := range c {
-			t := ci * (kp[i+1] - kp[i])
-			gx[i] += t
-			gx[i+1] -= t
+		for q := range r {
+			kq, gq := kb[q*m:(q+1)*m], g[q*m:(q+1)*m]
+			ub[q] += Gain * kq[m-1]
+			// g = A(σⱼ)ᵀ kb = (K kb_p, kb_x).
+			gx, gp := gq[:n], gq[n:]
+			kx, kp := kq[:n], kq[n:]
+			copy(gp, kx)
+			for i, w := range kp {
+				gx[i] = -w
+			}
+			for i, ci := range c {
+				t := ci * (kp[i+1] - kp[i])
+				gx[i] += t
+				gx[i+1] -= t
+			}
 		}
 		for i := range sb {
 			sb[i] += g[i]
 		}
 	}
 	copy(lam, sb)
-	return ub
 }

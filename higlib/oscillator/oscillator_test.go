@@ -287,6 +287,36 @@ func TestTrajectoryEndsAtEval(t *testing.T) {
 	}
 }
 
+// TestVJPOfUnitVectorIsJacobianRow checks that the batched sweep of Eval
+// and the single sweep of VJP do the same arithmetic: the VJP of the unit
+// vector e_r is row r of the Jacobian, bit for bit.
+func TestVJPOfUnitVectorIsJacobianRow(t *testing.T) {
+	for _, cfg := range []oscillator.Config{{}, {N: 1, Steps: 9}, {N: 3, Steps: 25}} {
+		c := mustNew(t, cfg)
+		nx, nz, ny := c.Dims()
+		rng := rand.New(rand.NewPCG(4, uint64(nx)))
+		x, z := make([]float64, nx), make([]float64, nz)
+		for i := range x {
+			x[i] = rng.Float64()
+		}
+		for i := range z {
+			z[i] = rng.NormFloat64()
+		}
+		ev := c.NewEvaluator().(*oscillator.Evaluator)
+		y, jac := make([]float64, ny), make([]float64, ny*nz)
+		ev.Eval(y, jac, x, z)
+		g := make([]float64, nz)
+		for r := range ny {
+			e := make([]float64, ny)
+			e[r] = 1
+			ev.VJP(g, e)
+			if !slices.Equal(g, jac[r*nz:(r+1)*nz]) {
+				t.Errorf("%+v: VJP(e_%d) differs from row %d of the Jacobian", cfg, r, r)
+			}
+		}
+	}
+}
+
 func TestSteadyStateDoesNotAllocate(t *testing.T) {
 	c := mustNew(t, oscillator.Config{})
 	ev := c.NewEvaluator().(physics.VJPEvaluator)
