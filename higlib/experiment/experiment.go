@@ -70,6 +70,10 @@ type Method struct {
 	// Under a wall-clock budget (Settings.Duration) it must be zero. A
 	// method whose step costs less may get more steps for the same time.
 	Steps int
+	// BatchSize is the method's mini-batch size; zero means
+	// Study.Settings.BatchSize (e.g. the paper gives Adam b = 512 and HIG
+	// b = 128 in its oscillator experiment).
+	BatchSize int
 }
 
 // Study is a fair comparison of Methods on the problem that Build returns
@@ -179,6 +183,9 @@ func (s *Study) Validate() error {
 		}
 		if m.Steps < 0 || m.Steps > train.MaxSteps {
 			return fmt.Errorf("experiment: %s: step budget %d must lie in 0…%d", m.Name, m.Steps, train.MaxSteps)
+		}
+		if m.BatchSize < 0 {
+			return fmt.Errorf("experiment: %s: batch size %d must not be negative", m.Name, m.BatchSize)
 		}
 		if m.Steps > 0 && s.Settings.Duration > 0 {
 			return fmt.Errorf("experiment: %s has a step budget under a wall-clock budget; give one kind", m.Name)
@@ -320,6 +327,9 @@ func (s *Study) One(m Method, lr float64, seed uint64, tuning bool) (*Run, error
 	set.Seed = seed
 	if s.Settings.Duration == 0 {
 		set.Steps = s.steps(m)
+	}
+	if m.BatchSize > 0 {
+		set.BatchSize = m.BatchSize
 	}
 	set.Recorder = train.Recorders{&r.Validation, &r.Saturation, &r.Track, s.Settings.Recorder}
 	res, err := train.Train(p.Obj, p.Train, p.Params0, opt, &set)
