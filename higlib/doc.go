@@ -1,0 +1,30 @@
+// Package higlib is the root of the library; it holds no code. Its packages,
+// from the bottom up:
+//
+//   - halfinv: the half-inverse V·diag(σ^(−κ))·Uᵀ·g of a stacked Jacobian
+//     (truncated or clamped), by a reference SVD and a fast Solver.
+//   - nn: the Network interface (forward pass, per-sample Jacobian rows,
+//     backpropagation, hidden units) and the MLP; nn/nntest checks a user's
+//     network.
+//   - physics: the Map interface of a differentiable simulator
+//     y = P(x, z) with value, Jacobian and optional VJP in one Evaluator per
+//     goroutine; the toy's Scale and a Linear stand-in; physics/physicstest
+//     checks a user's simulator.
+//   - oscillator: the paper's chain of coupled nonlinear oscillators (RK4,
+//     adjoint Jacobian), a physics.Map.
+//   - objective: a network followed by a map, with the batch-mean loss, its
+//     gradient and the stacked (b·d) × P Jacobian with row i·d + k.
+//   - optim: gradient descent, Adam and the half-inverse step (κ = ½ HIG,
+//     κ = 1 Gauss-Newton), each a Method.
+//   - train: the training loop with Settings, Recorders (validation loss,
+//     saturation, tracked sample, history) and a Result.
+//   - experiment: fair comparisons of methods on a problem (tuning seeds,
+//     evaluation seeds, medians, tables, figures).
+//   - figure: the chapter's three-panel figure and plotting helpers that
+//     never panic.
+//   - toy: the chapter's toy problem defined on the packages above.
+//   - stepcost: problem shapes and timing of a step, for benchmarks and
+//     `hig scaling`.
+//
+// The command cmd/hig and the notebooks are front-ends over these packages.
+package higlib
