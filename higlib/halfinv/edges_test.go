@@ -34,11 +34,18 @@ const (
 	subnormalSlack = 0x1p-1073
 )
 
-// pow2 returns x·2^t for real t as (x·2^(t−⌊t⌋))·2^⌊t⌋, so that only the
-// last step, a correctly rounded Ldexp, can underflow.
+// pow2 returns x·2^t for real t, splitting 2^t into an integral power 2^i
+// and a fractional one 2^f with f of the same sign as t: for t ≥ 0 it
+// scales by 2^i first (exactly), for t < 0 last, so that the one rounding
+// that can lose bits to underflow is the final, correctly rounded step and
+// no intermediate overflows when the result does not.
 func pow2(x, t float64) float64 {
-	ti := math.Floor(t)
-	return math.Ldexp(x*math.Exp2(t-ti), int(ti))
+	if t >= 0 {
+		i := math.Floor(t)
+		return math.Ldexp(x, int(i)) * math.Exp2(t-i)
+	}
+	i := math.Ceil(t)
+	return math.Ldexp(x*math.Exp2(t-i), int(i))
 }
 
 // edgeProblem is one small-integer problem of the scale tests.

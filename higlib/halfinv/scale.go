@@ -111,14 +111,22 @@ func unscale(y, sv []float64, ej, eg int, kappa float64) error {
 	ti := int(fl) - eg
 	f := math.Exp2(thi-fl) * (1 + tlo*math.Ln2) // 2^(tf+tlo) ∈ [1, 2)
 	// For t < 0 move a factor 2 from ti into f, so that both parts are ≤ 1
-	// and neither step overflows when the result does not; for t ≥ 0 both
-	// are ≥ 1 and neither step underflows.
-	if ti < 0 && f > 1 {
-		ti++
-		f /= 2
+	// and 2^f is applied first: neither step overflows when the result does
+	// not, and only the last can lose bits to underflow. For t ≥ 0 both
+	// parts are ≥ 1 and 2^ti, which is exact, goes first, so that a
+	// subnormal y is not rounded before it is scaled up.
+	if ti < 0 {
+		if f > 1 {
+			ti++
+			f /= 2
+		}
+		for i, v := range y {
+			y[i] = math.Ldexp(v*f, ti)
+		}
+		return nil
 	}
 	for i, v := range y {
-		y[i] = math.Ldexp(v*f, ti)
+		y[i] = math.Ldexp(v, ti) * f
 	}
 	return nil
 }

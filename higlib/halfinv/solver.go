@@ -66,9 +66,9 @@ var impl lapackgo.Implementation
 //
 // When max |Jᵢⱼ| lies outside [2^−458, 2^458] (LAPACK's smlnum and bignum),
 // Solve works on 2^e·J with the power of two that brings it just inside,
-// as LAPACK's driver routines do, and likewise for g; the singular values
-// and the product are scaled back at the end by 2^−e and 2^(e·κ) (see
-// unscale). This keeps full accuracy over the whole float64 range,
+// as LAPACK's driver routines do, and likewise g by some 2^h; the singular
+// values and the product are scaled back at the end by 2^−e and 2^(e·κ−h)
+// (see unscale). This keeps full accuracy over the whole float64 range,
 // subnormal entries included; a singular value that is subnormal after
 // scaling back is returned with the few bits a subnormal holds. Inside the
 // range nothing is scaled and the arithmetic is unchanged.
