@@ -63,10 +63,26 @@ func ParseMode(s string) (Mode, error) {
 var (
 	ErrNotFinite = errors.New("halfinv: matrix or vector holds NaN or Inf")
 	ErrSVD       = errors.New("halfinv: singular value decomposition did not converge")
-	// ErrOverflow reports a product that is not finite: a kept (or
-	// clamped) singular value was too small to invert. A larger τ helps.
+	// ErrOverflow reports a result that is not finite: a kept (or
+	// clamped) singular value was too small to invert, where a larger τ
+	// helps, or, with an error that wraps ErrOverflow, the largest singular
+	// value of a finite J is beyond the float64 range.
 	ErrOverflow = errors.New("halfinv: the product overflows: a kept singular value is too small to invert; raise τ")
+	// ErrEmpty reports a J with no rows or no columns.
+	ErrEmpty = errors.New("halfinv: J is empty: it needs at least one row and one column")
 )
+
+// errSigmaOverflow is the ErrOverflow of a J whose largest singular value
+// cannot be represented, although its entries can.
+var errSigmaOverflow error = sigmaOverflow{}
+
+type sigmaOverflow struct{}
+
+func (sigmaOverflow) Error() string {
+	return "halfinv: the largest singular value of J overflows float64 (exceeds 1.8e308); scale J down"
+}
+
+func (sigmaOverflow) Unwrap() error { return ErrOverflow }
 
 // Params are the exponent, threshold and mode of one half-inverse product.
 type Params struct {
@@ -115,15 +131,32 @@ func (p Params) Factor(sigma, smax float64) float64 {
 // mat.SVD with U and V formed, then two matrix-vector products. It allocates
 // and exists as the baseline that Solver is tested and benchmarked against.
 // It returns the singular values in decreasing order, and the same errors as
-// Solver.Solve, leaving dst unchanged on error.
+// Solver.Solve, leaving dst unchanged on error. Like Solve, it scales J and g
+// by powers of two into a safe range when their entries are very large or
+// very small (see Solver.Solve).
 func Reference(dst []float64, j mat.Matrix, g []float64, p Params) ([]float64, error) {
 	m, n := j.Dims()
 	checkDims(dst, m, n, g)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if !finiteMatrix(j) || !num.Finite(g) {
+	if m == 0 || n == 0 {
+		return nil, ErrEmpty
+	}
+	jmax, okJ := maxAbsFinite(j)
+	gmax, okG := maxAbsFiniteVec(g, 0)
+	if !okJ || !okG {
 		return nil, ErrNotFinite
+	}
+	ej, eg := scaleExp(jmax), scaleExp(gmax)
+	if ej != 0 {
+		js := mat.DenseCopyOf(j)
+		scaleBy(js.RawMatrix().Data, ej) // DenseCopyOf packs with stride n
+		j = js
+	}
+	if eg != 0 {
+		g = append([]float64(nil), g...)
+		scaleBy(g, eg)
 	}
 	var svd mat.SVD
 	if !svd.Factorize(j, mat.SVDThin) {
@@ -141,6 +174,9 @@ func Reference(dst []float64, j mat.Matrix, g []float64, p Params) ([]float64, e
 	}
 	out := mat.NewVecDense(n, nil)
 	out.MulVec(&v, utg)
+	if err := unscale(out.RawVector().Data, s, ej, eg, p.Kappa); err != nil {
+		return nil, err
+	}
 	if !num.Finite(out.RawVector().Data) {
 		return nil, ErrOverflow
 	}
@@ -155,27 +191,4 @@ func checkDims(dst []float64, m, n int, g []float64) {
 	if len(dst) != n {
 		panic(fmt.Sprintf("halfinv: len(dst) = %d, want %d columns", len(dst), n))
 	}
-}
-
-func finiteMatrix(a mat.Matrix) bool {
-	if d, ok := a.(*mat.Dense); ok {
-		raw := d.RawMatrix()
-		r, c := d.Dims()
-		for i := 0; i < r; i++ {
-			if !num.Finite(raw.Data[i*raw.Stride : i*raw.Stride+c]) {
-				return false
-			}
-		}
-		return true
-	}
-	r, c := a.Dims()
-	for i := 0; i < r; i++ {
-		for k := 0; k < c; k++ {
-			v := a.At(i, k)
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return false
-			}
-		}
-	}
-	return true
 }

@@ -59,18 +59,34 @@ var impl lapackgo.Implementation
 // and len(dst) = n; φ is Params.Factor. It returns the singular values of J in
 // decreasing order, in a slice owned by the Solver that the next call
 // overwrites. Solve panics if the lengths do not match J and returns an error,
-// leaving dst unchanged, when J or g is not finite, the decomposition fails,
-// or the product overflows (ErrOverflow).
+// leaving dst unchanged, when J has no rows or no columns (ErrEmpty), J or g
+// is not finite (ErrNotFinite), the decomposition fails (ErrSVD), or the
+// product or the largest singular value overflows (ErrOverflow).
 // A zero J gives a zero dst. J is not modified.
+//
+// When max |Jᵢⱼ| lies outside [2^−458, 2^458] (LAPACK's smlnum and bignum),
+// Solve works on 2^e·J with the power of two that brings it just inside,
+// as LAPACK's driver routines do, and likewise g by some 2^h; the singular
+// values and the product are scaled back at the end by 2^−e and 2^(e·κ−h)
+// (see unscale). This keeps full accuracy over the whole float64 range,
+// subnormal entries included; a singular value that is subnormal after
+// scaling back is returned with the few bits a subnormal holds. Inside the
+// range nothing is scaled and the arithmetic is unchanged.
 func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]float64, error) {
 	m, n := j.Dims()
 	checkDims(dst, m, n, g)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if !finiteMatrix(j) || !num.Finite(g) {
+	if m == 0 || n == 0 {
+		return nil, ErrEmpty
+	}
+	jmax, okJ := maxAbsFinite(j)
+	gmax, okG := maxAbsFiniteVec(g, 0)
+	if !okJ || !okG {
 		return nil, ErrNotFinite
 	}
+	ej, eg := scaleExp(jmax), scaleExp(gmax)
 	s.reserve(m, n)
 	k := min(m, n)
 
@@ -80,6 +96,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	for i := range m {
 		copy(a[i*n:(i+1)*n], raw.Data[i*raw.Stride:i*raw.Stride+n])
 	}
+	scaleBy(a, ej)
 	kk := s.k[:k*k]
 	c := s.c[:k]
 	work := s.work
@@ -88,6 +105,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 		impl.Dgeqrf(m, n, a, n, s.tau, work, len(work))
 		y := s.y[:m]
 		copy(y, g)
+		scaleBy(y, eg)
 		impl.Dorm2r(blas.Left, blas.Trans, m, 1, n, a, n, s.tau, y, 1, work)
 		copy(c, y[:n])
 		for i := range n {
@@ -100,6 +118,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 		// Uᵀ·g = U_Lᵀ·g and V = Qᵀ·V_L.
 		s.gelqf(m, n, a, s.tau)
 		copy(c, g)
+		scaleBy(c, eg)
 		for i := range m {
 			row := kk[i*m : (i+1)*m]
 			copy(row[:i+1], a[i*n:i*n+i+1])
@@ -114,6 +133,9 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 		y := s.y[:n]
 		clear(y[m:])
 		impl.Dorml2(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, y, 1, work)
+	}
+	if err := unscale(s.y[:n], s.s[:k], ej, eg, p.Kappa); err != nil {
+		return nil, err
 	}
 	if !num.Finite(s.y[:n]) {
 		return nil, ErrOverflow
