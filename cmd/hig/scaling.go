@@ -1,11 +1,11 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -21,6 +21,7 @@ import (
 	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/physics"
+	"github.com/higlab/hig/internal/outdir"
 )
 
 const scalingSynopsis = `Measures how the cost of one HIG step grows, as the median of -reps timed
@@ -32,7 +33,9 @@ step (Eval plus the HIG update):
   (b) against the parameter count on 4→H→H→H→96 ReLU networks followed by a
       96→4 linear map at b = 128 (J is 512 × P, P = 540 … 2956 for the
       default H).
-Writes <out>/scaling.png, <out>/scaling.svg and <out>/scaling.json.`
+Writes <out>/scaling.png, <out>/scaling.svg and <out>/scaling.json, together
+and only at the end (see "hig toy -help"); Ctrl-C or SIGTERM stops the
+measurements within one measurement and leaves the old files as they were.`
 
 // scalingOutput is the JSON written by "hig scaling".
 type scalingOutput struct {
@@ -42,7 +45,7 @@ type scalingOutput struct {
 	ByParams   []figure.ScalingPoint `json:"by_params"`
 }
 
-func scalingCmd(args []string, stdout, stderr io.Writer) error {
+func scalingCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("scaling", scalingSynopsis, stdout)
 	out := fs.String("out", "figures", "output `directory`")
 	reps := fs.Int("reps", 5, "timed repetitions per measurement (the median is kept)")
@@ -65,7 +68,7 @@ func scalingCmd(args []string, stdout, stderr io.Writer) error {
 	if len(batches) < 2 || len(hidden) < 2 {
 		return usagef("-batches and -hidden need at least two values each")
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := outdir.Check(*out); err != nil {
 		return err
 	}
 	res := scalingOutput{Reps: *reps, GOMAXPROCS: maxProcs()}
@@ -74,6 +77,9 @@ func scalingCmd(args []string, stdout, stderr io.Writer) error {
 		p, err := c.measure(*reps)
 		if err != nil {
 			return err
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
 		}
 		fmt.Fprintf(stderr, "toy  b=%4d  J %4d×%4d  jacobian %8.3g s  solve %8.3g s  step %8.3g s\n", b, p.Rows(), p.Params, p.Jacobian, p.Solve, p.Step)
 		res.ByBatch = append(res.ByBatch, p)
@@ -90,25 +96,34 @@ func scalingCmd(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		p.Hidden = h
 		fmt.Fprintf(stderr, "H=%3d b=128  J %4d×%4d  jacobian %8.3g s  solve %8.3g s  step %8.3g s\n", h, p.Rows(), p.Params, p.Jacobian, p.Solve, p.Step)
 		res.ByParams = append(res.ByParams, p)
 	}
 	fig := figure.Scaling{ByBatch: res.ByBatch, ByParams: res.ByParams}
+	var files []outdir.File
 	for _, format := range []string{"png", "svg"} {
 		b, err := fig.Render(format)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(*out, "scaling."+format), b, 0o644); err != nil {
-			return err
-		}
+		files = append(files, outdir.File{Name: "scaling." + format, Data: b})
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(*out, "scaling.json"), append(b, '\n'), 0o644)
+	files = append(files, outdir.File{Name: "scaling.json", Data: append(b, '\n')})
+	if err := outdir.Write(ctx, *out, files); err != nil {
+		return err
+	}
+	for _, f := range files {
+		fmt.Fprintln(stdout, "wrote", filepath.Join(*out, f.Name))
+	}
+	return nil
 }
 
 // scalingCase is one network, physics map and batch size to time.
