@@ -40,7 +40,7 @@ mounts=()
 cleanup() {
 	local status=$? i
 	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
-		umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}" || true
+		umount -R "${mounts[i]}" 2>/dev/null || umount -Rl "${mounts[i]}" || true
 	done
 	if grep -q " ${root}/" /proc/mounts; then
 		echo "bare-machine-test: still mounted below $root; not removing it:" >&2
@@ -84,8 +84,9 @@ if compgen -G '/usr/local/share/ca-certificates/*' >/dev/null; then
 fi
 mount_in proc -t proc proc
 mount_in sys --rbind /sys
-mount_in dev --bind /dev
-mount_in dev/pts --bind /dev/pts
+mount --make-rslave "$root/sys"
+mount_in dev --rbind /dev # with /dev/pts and /dev/shm
+mount --make-rslave "$root/dev"
 chroot "$root" update-ca-certificates >/dev/null
 echo "root: $(du -sh --one-file-system "$root" | cut -f1); $((SECONDS - t0)) s"
 
