@@ -50,7 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // signalError is the cause of a context cancelled by a signal.
 type signalError struct{ sig syscall.Signal }
 
-func (e signalError) Error() string { return e.sig.String() + " received" }
+func (e signalError) Error() string { return "signal: " + e.sig.String() }
 
 // notifyContext returns a context that SIGINT or SIGTERM cancel with a
 // signalError cause, so that the commands stop before writing anything and
