@@ -33,6 +33,7 @@ mirror=${MIRROR:-$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debia
 mirror=${mirror:-http://deb.debian.org/debian}
 
 root=$(mktemp -d /var/tmp/hig-bare.XXXXXX)
+chmod 755 "$root" # mktemp's 0700 would lock the unprivileged user out of the root
 mounts=()
 
 # cleanup unmounts everything this script mounted (in reverse order, lazily if
@@ -87,7 +88,7 @@ mount_in sys --rbind /sys
 mount --make-rslave "$root/sys"
 mount_in dev --rbind /dev # with /dev/pts and /dev/shm
 mount --make-rslave "$root/dev"
-chroot "$root" update-ca-certificates >/dev/null
+chroot "$root" update-ca-certificates >/dev/null 2>&1
 echo "root: $(du -sh --one-file-system "$root" | cut -f1); $((SECONDS - t0)) s"
 
 step "Go from $goroot, and a clone of $repo"
