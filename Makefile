@@ -80,8 +80,8 @@ test: ## Install the tests' Debian packages if missing (scripts/install-test-dep
 	@if [ "$$HIG_SKIP_NOTEBOOKS" != 1 ]; then bash scripts/install-test-deps.sh; fi
 	@echo "go vet ./..."
 	@$(GO) vet ./...
-	@echo "go test ./...: one 'ok' line per package; notebooks/ runs the three notebooks under the GoNB kernel,"
-	@echo "  the longest part (1-2 min without output); HIG_SKIP_NOTEBOOKS=1 skips it"
+	@echo "go test ./...: one 'ok' line per package as it finishes; higlib/toy (about 1 min) and notebooks/,"
+	@echo "  which runs the three notebooks under the GoNB kernel (1-3 min), print nothing before (HIG_SKIP_NOTEBOOKS=1 skips these)"
 	@$(GO) test -timeout=30m ./...
 
 figures: $(BIN)/hig ## The main job: the toy study (figures/toy_*) and the step-cost scaling (figures/scaling.*), ≈ 3 min.
