@@ -14,18 +14,23 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # i.e. $$JUPYTER_DATA_DIR if set, else ~/.local/share/jupyter. Example of a throwaway
 # install: make kernel KERNEL_DATA_DIR=/tmp/jupyter-data
 KERNEL_DATA_DIR ?=
+# The kernelspec's folder, as gonb --install chooses it on Linux.
+KERNEL_DIR = $(or $(KERNEL_DATA_DIR),$(JUPYTER_DATA_DIR),$(HOME)/.local/share/jupyter)/kernels/gonb
 NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help kernel lab notebooks test figures scaling gn-study bench bench-numpy clean
+.PHONY: help kernel lab notebooks test figures scaling gn-study bench bench-numpy clean $(BIN)/hig
 
 help: ## List the targets.
 	@echo "Targets:"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "Variables: KERNEL_DATA_DIR (kernelspec location), GO, PYTHON."
-	@echo "HIG_SKIP_NOTEBOOKS=1 makes 'go test' skip the notebook run (no Jupyter installed)."
+	@echo "HIG_SKIP_NOTEBOOKS=1 makes 'make test' skip the notebook run and the Jupyter packages."
+	@echo "'make kernel' (also run by 'make lab' and 'make notebooks') installs the GoNB kernelspec in"
+	@echo "  $(KERNEL_DIR)"
+	@echo "  pointing at $(BIN)/gonb; remove it with 'jupyter kernelspec uninstall gonb' or 'rm -r' that folder."
 
 $(BIN)/gonb: go.mod go.sum
 	$(GO) build -o $@ github.com/janpfeifer/gonb
@@ -33,18 +38,31 @@ $(BIN)/gonb: go.mod go.sum
 $(BIN)/goimports: go.mod go.sum
 	$(GO) build -o $@ golang.org/x/tools/cmd/goimports
 
-kernel: $(BIN)/gonb $(BIN)/goimports ## Build gonb+goimports into ./bin and install the GoNB kernelspec.
+# hig is always rebuilt (go build's cache makes that quick) and run directly, not with
+# `go run`, so that a signal sent to make or to the program reaches the program itself.
+$(BIN)/hig:
+	@echo "go build -o bin/hig ./cmd/hig (the first build compiles gonum and gonum/plot: up to a minute)"
+	@$(GO) build -o $@ ./cmd/hig
+
+kernel: $(BIN)/gonb $(BIN)/goimports ## Build gonb+goimports into ./bin and install the GoNB kernelspec (see below).
 	$(KERNEL_ENV) $(BIN)/gonb --install --force_deps
+	python3 scripts/kernelspec_env.py "$(KERNEL_DIR)" "$(BIN)" "$$($(GO) env GOROOT)/bin"
+	@echo "GoNB kernelspec installed in $(KERNEL_DIR):"
+	@echo "  it runs $(BIN)/gonb with $(BIN) (goimports) and Go on its PATH, so any Jupyter"
+	@echo "  front end (jupyter notebook, JupyterLab, VS Code) can start it. gopls (autocompletion)"
+	@echo "  is optional and not built here: GoNB's advice to 'go install' it can be ignored."
+	@echo "  Remove it with: jupyter kernelspec uninstall gonb   (or: rm -r $(KERNEL_DIR))"
 
 lab: ## Start JupyterLab (or classic Jupyter Notebook) on notebooks/.
 	@if command -v jupyter-lab >/dev/null; then app=jupyter-lab; \
 	elif command -v jupyter-notebook >/dev/null; then app=jupyter-notebook; \
 	else \
 		echo "Neither jupyter-lab nor jupyter-notebook is installed. Either:"; \
-		echo "  - install classic Jupyter Notebook from Debian:"; \
-		echo "      sudo apt-get install --no-install-recommends jupyter-notebook python3-ipykernel"; \
-		echo "  - install JupyterLab with pip:  pip install jupyterlab"; \
-		echo "  - or use the Docker image (JupyterLab + kernel):"; \
+		echo "  - install the classic Jupyter Notebook from Debian, as root (or with sudo before each):"; \
+		echo "      apt-get update"; \
+		echo "      apt-get install -y --no-install-recommends jupyter-notebook python3-ipykernel"; \
+		echo "    then run 'make lab' again;"; \
+		echo "  - or use JupyterLab (not packaged by Debian) from the image in docker/:"; \
 		echo "      docker build -f docker/Dockerfile -t hig-notebooks ."; \
 		echo "      docker run -p 8888:8888 hig-notebooks"; \
 		exit 1; \
@@ -58,20 +76,25 @@ notebooks: kernel ## Execute every notebooks/*.ipynb in place, saving outputs (n
 	$(KERNEL_ENV) jupyter nbconvert --to notebook --execute --inplace $(NBEXEC) $(NOTEBOOKS)
 	$(PYTHON) scripts/normalize_notebook.py $(NOTEBOOKS)
 
-test: ## go vet, then go test ./... (includes executing and checking the notebooks).
-	$(GO) vet ./...
-	$(GO) test -timeout=30m ./...
+test: ## Install the tests' Debian packages if missing (scripts/install-test-deps.sh), go vet, go test ./... (runs the notebooks).
+	@if [ "$$HIG_SKIP_NOTEBOOKS" != 1 ]; then bash scripts/install-test-deps.sh; fi
+	@echo "go vet ./..."
+	@$(GO) vet ./...
+	@echo "go test ./...: one 'ok' line per package as it finishes; higlib/toy (about 1 min) and notebooks/,"
+	@echo "  which runs the three notebooks under the GoNB kernel (1-3 min), print nothing before (HIG_SKIP_NOTEBOOKS=1 skips these)"
+	@$(GO) test -timeout=30m ./...
 
-figures: ## The main job: the toy study (figures/toy_*) and the step-cost scaling (figures/scaling.*), ≈ 3 min.
-	$(GO) run ./cmd/hig toy -out figures
-	$(GO) run ./cmd/hig scaling -reps 9 -out figures
+figures: $(BIN)/hig ## The main job: the toy study (figures/toy_*) and the step-cost scaling (figures/scaling.*), ≈ 3 min.
+	$(BIN)/hig toy -out figures
+	$(BIN)/hig scaling -reps 9 -out figures
 
-scaling: ## Only the step-cost scaling figure (figures/scaling.*), ≈ 30 s.
-	$(GO) run ./cmd/hig scaling -reps 9 -out figures
+scaling: $(BIN)/hig ## Only the step-cost scaling figure (figures/scaling.*), ≈ 30 s.
+	$(BIN)/hig scaling -reps 9 -out figures
 
-gn-study: ## Why Gauss-Newton differs from the chapter: GN and HIG at τ = 1e-4, 1e-2 and with float32-rounded inputs (figures/gn-*/), ≈ 5 min.
-	for t in 1e-4 1e-2; do $(GO) run ./cmd/hig toy -methods gn,hig -tau $$t -out figures/gn-tau$$t || exit 1; done
-	$(GO) run ./cmd/hig toy -methods gn,hig -round32 -out figures/gn-round32
+gn-study: $(BIN)/hig ## Why Gauss-Newton differs from the chapter: GN and HIG at τ = 1e-4, 1e-2 and with float32-rounded inputs (figures/gn-*/), ≈ 5 min.
+	$(BIN)/hig toy -methods gn,hig -tau 1e-4 -out figures/gn-tau1e-4
+	$(BIN)/hig toy -methods gn,hig -tau 1e-2 -out figures/gn-tau1e-2
+	$(BIN)/hig toy -methods gn,hig -round32 -out figures/gn-round32
 
 bench: ## Benchmarks of the HIG step and the half-inverse (ratios: solver vs reference).
 	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep' -benchmem -benchtime=20x ./higlib/...

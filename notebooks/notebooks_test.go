@@ -24,9 +24,8 @@ const skipEnv = "HIG_SKIP_NOTEBOOKS"
 const maxParallel = 2
 
 const installHelp = `jupyter-nbconvert is not installed, so the notebooks cannot be executed.
-Install it with the install step of .ci/run, i.e. as root:
-    apt-get update
-    apt-get install -y --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel
+Install the Debian packages the tests need with scripts/install-test-deps.sh (as root,
+or as a user with password-less sudo; 'make test' runs it), which holds their list,
 or set ` + skipEnv + `=1 to skip the notebooks.`
 
 // TestNotebooks executes every notebooks/*.ipynb with jupyter nbconvert and a

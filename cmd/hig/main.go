@@ -11,11 +11,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 const usage = `hig: Half-Inverse Gradients on the chapter's toy problem.
@@ -33,11 +36,67 @@ Run "hig COMMAND -help" (toy, step, scaling) for the flags of each command.
 `
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := notifyContext(context.Background())
+	code := runContext(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-// run is main without the process: it returns the exit code.
+// run is main without the process and its signals: it returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runContext(context.Background(), args, stdout, stderr)
+}
+
+// signalError is the cause of a context cancelled by a signal.
+type signalError struct{ sig syscall.Signal }
+
+func (e signalError) Error() string { return "signal: " + e.sig.String() }
+
+// notifyContext returns a context that SIGINT or SIGTERM cancel with a
+// signalError cause, so that the commands stop before writing anything and
+// the exit code can say which signal it was. After the first signal the
+// default handling is restored: a second Ctrl-C ends the program at once
+// (still without a half-written file, see internal/outdir).
+func notifyContext(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			cancel(signalError{s.(syscall.Signal)})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(nil) }
+}
+
+// interruptible returns f's results, or the cause of ctx as soon as ctx is
+// cancelled. In that case f goes on in the background until the process
+// exits; its results are dropped, so nothing it computed is written.
+func interruptible[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, context.Cause(ctx)
+	}
+}
+
+// runContext is run with a context whose cancellation stops the commands
+// that write files.
+func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -45,11 +104,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch args[0] {
 	case "toy":
-		err = toyCmd(args[1:], stdout, stderr)
+		err = toyCmd(ctx, args[1:], stdout, stderr)
 	case "step":
 		err = stepCmd(args[1:], stdout, stderr)
 	case "scaling":
-		err = scalingCmd(args[1:], stdout, stderr)
+		err = scalingCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -57,9 +116,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "hig: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
+	var sig signalError
 	switch {
 	case err == nil:
 		return 0
+	case errors.As(err, &sig):
+		if _, direct := err.(signalError); direct {
+			err = fmt.Errorf("stopped (%w); no output file was changed", err)
+		}
+		fmt.Fprintf(stderr, "hig %s: %v\n", args[0], err)
+		return 128 + int(sig.sig)
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, new(usageError)):

@@ -1,10 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/higlab/hig/higlib/figure"
 	"github.com/higlab/hig/higlib/stepcost"
+	"github.com/higlab/hig/internal/outdir"
 )
 
 const scalingSynopsis = `Measures how the cost of one HIG step grows, as the median of -reps timed
@@ -23,7 +24,9 @@ step (Eval plus the HIG update):
   (b) against the parameter count on 4→H→H→H→96 ReLU networks followed by a
       96→4 linear map at b = 128 (J is 512 × P, P = 540 … 2956 for the
       default H).
-Writes <out>/scaling.png, <out>/scaling.svg and <out>/scaling.json.`
+Writes <out>/scaling.png, <out>/scaling.svg and <out>/scaling.json, together
+and only at the end (see "hig toy -help"); Ctrl-C or SIGTERM stops the
+measurements within one measurement and leaves the old files as they were.`
 
 // scalingOutput is the JSON written by "hig scaling".
 type scalingOutput struct {
@@ -33,7 +36,7 @@ type scalingOutput struct {
 	ByParams   []figure.ScalingPoint `json:"by_params"`
 }
 
-func scalingCmd(args []string, stdout, stderr io.Writer) error {
+func scalingCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("scaling", scalingSynopsis, stdout)
 	out := fs.String("out", "figures", "output `directory`")
 	reps := fs.Int("reps", 5, "timed repetitions per measurement (the median is kept)")
@@ -56,29 +59,35 @@ func scalingCmd(args []string, stdout, stderr io.Writer) error {
 	if len(batches) < 2 || len(hidden) < 2 {
 		return usagef("-batches and -hidden need at least two values each")
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := outdir.Check(*out); err != nil {
 		return err
 	}
 	res := scalingOutput{Reps: *reps, GOMAXPROCS: maxProcs()}
-	res.ByBatch, res.ByParams, err = stepcost.Sweep(batches, hidden, *reps, func(line string) { fmt.Fprintln(stderr, line) })
+	res.ByBatch, res.ByParams, err = stepcost.Sweep(ctx, batches, hidden, *reps, func(line string) { fmt.Fprintln(stderr, line) })
 	if err != nil {
 		return err
 	}
 	fig := figure.Scaling{ByBatch: res.ByBatch, ByParams: res.ByParams}
+	var files []outdir.File
 	for _, format := range []string{"png", "svg"} {
 		b, err := fig.Render(format)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(*out, "scaling."+format), b, 0o644); err != nil {
-			return err
-		}
+		files = append(files, outdir.File{Name: "scaling." + format, Data: b})
 	}
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(*out, "scaling.json"), append(b, '\n'), 0o644)
+	files = append(files, outdir.File{Name: "scaling.json", Data: append(b, '\n')})
+	if err := outdir.Write(ctx, *out, files); err != nil {
+		return err
+	}
+	for _, f := range files {
+		fmt.Fprintln(stdout, "wrote", filepath.Join(*out, f.Name))
+	}
+	return nil
 }
 
 // parseInts parses a comma-separated list of integers in [lo, hi].

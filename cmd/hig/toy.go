@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/higlab/hig/higlib/toy"
+	"github.com/higlab/hig/internal/outdir"
 )
 
 const toySynopsis = `Tunes each method's learning rate on a grid (median over the tuning seeds),
@@ -22,9 +24,16 @@ output folder:
   toy_lambda<λ>.png, .svg   the chapter's three panels for the first seed
   toy_summary.json          one record per (λ, method, seed)
   toy_tuning.json           the learning-rate search runs
-  toy_results.md            the table of median final losses`
+  toy_results.md            the table of median final losses
+The output folder is checked for writing before the study starts. The files
+are written only when the whole study has finished, each to a temporary
+name first, and then renamed over the old ones together, so an interrupted
+run (Ctrl-C, SIGTERM: exit code 130, 143) or a failed write leaves the
+previous files as they were. Figures of λ values that are not in this run
+are left alone; the new summary and table do not describe them, and the
+command names them in a note.`
 
-func toyCmd(args []string, stdout, stderr io.Writer) error {
+func toyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("toy", toySynopsis, stdout)
 	lambdas := fs.String("lambda", "1,0.01", "comma-separated `values` of λ")
 	methods := fs.String("methods", "adam,gn,hig", "comma-separated `methods`: adam, gn, hig, gd")
@@ -121,7 +130,7 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	st.BatchSize, st.TrainSize, st.ValidSize = *batch, *ntrain, *nvalid
 	st.Tau, st.Round32 = *tau, *round32
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := outdir.Check(*out); err != nil {
 		return err
 	}
 
@@ -133,15 +142,19 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 	if !*quiet {
 		fmt.Fprintf(stderr, "hig toy: %d runs; budget per run: %s\n", total, budgetString(st.Config))
 		st.Progress = func(line string) {
+			if strings.Contains(line, "note: ") {
+				fmt.Fprintf(stderr, "%s\n", line)
+				return
+			}
 			done++
 			fmt.Fprintf(stderr, "[%3d/%d %6s] %s\n", done, total, time.Since(start).Round(time.Second), line)
 		}
 	}
-	res, err := st.Run()
+	res, err := interruptible(ctx, st.Run)
 	if err != nil {
 		return err
 	}
-	return writeToy(*out, &st, res, stdout)
+	return writeToy(ctx, *out, &st, res, stdout)
 }
 
 func budgetString(c toy.Config) string {
@@ -190,8 +203,10 @@ func floats(name, s string) ([]float64, error) {
 	return v, nil
 }
 
-// writeToy writes figures, the summary and the results table.
-func writeToy(dir string, st *toy.Study, res *toy.Outcome, stdout io.Writer) error {
+// writeToy renders the figures, the summary and the results table in
+// memory and replaces the files in dir together (see internal/outdir).
+// Figures of other λ values that dir holds are left alone and named in a note.
+func writeToy(ctx context.Context, dir string, st *toy.Study, res *toy.Outcome, stdout io.Writer) error {
 	var eval, tune []toy.Summary
 	for _, s := range res.Summaries {
 		if s.Tuning {
@@ -200,11 +215,16 @@ func writeToy(dir string, st *toy.Study, res *toy.Outcome, stdout io.Writer) err
 			eval = append(eval, s)
 		}
 	}
-	if err := writeJSON(filepath.Join(dir, "toy_summary.json"), eval); err != nil {
-		return err
-	}
-	if err := writeJSON(filepath.Join(dir, "toy_tuning.json"), tune); err != nil {
-		return err
+	var files []outdir.File
+	for _, j := range []struct {
+		name string
+		v    any
+	}{{"toy_summary.json", eval}, {"toy_tuning.json", tune}} {
+		b, err := json.MarshalIndent(j.v, "", "  ")
+		if err != nil {
+			return err
+		}
+		files = append(files, outdir.File{Name: j.name, Data: append(b, '\n')})
 	}
 	for _, lambda := range st.Lambdas {
 		f := res.Figure(lambda, 0)
@@ -213,26 +233,27 @@ func writeToy(dir string, st *toy.Study, res *toy.Outcome, stdout io.Writer) err
 			if err != nil {
 				return err
 			}
-			name := filepath.Join(dir, fmt.Sprintf("toy_lambda%s.%s", strconv.FormatFloat(lambda, 'g', -1, 64), format))
-			if err := os.WriteFile(name, b, 0o644); err != nil {
-				return err
-			}
-			fmt.Fprintln(stdout, "wrote", name)
+			name := fmt.Sprintf("toy_lambda%s.%s", strconv.FormatFloat(lambda, 'g', -1, 64), format)
+			files = append(files, outdir.File{Name: name, Data: b})
 		}
 	}
 	table := res.Table()
-	name := filepath.Join(dir, "toy_results.md")
-	if err := os.WriteFile(name, []byte(table), 0o644); err != nil {
+	files = append(files, outdir.File{Name: "toy_results.md", Data: []byte(table)})
+	if err := outdir.Write(ctx, dir, files); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s\n\n%s", name, table)
+	written := map[string]bool{}
+	for _, f := range files {
+		written[f.Name] = true
+		fmt.Fprintln(stdout, "wrote", filepath.Join(dir, f.Name))
+	}
+	entries, _ := os.ReadDir(dir) // only for the note
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, "toy_lambda") && (strings.HasSuffix(name, ".png") || strings.HasSuffix(name, ".svg")) && !written[name] {
+			fmt.Fprintf(stdout, "note: %s is from an earlier run with another λ; the new summary and table do not describe it\n", filepath.Join(dir, name))
+		}
+	}
+	fmt.Fprintf(stdout, "\n%s", table)
 	return nil
-}
-
-func writeJSON(name string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(name, append(b, '\n'), 0o644)
 }

@@ -6,6 +6,7 @@
 package stepcost
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -169,12 +170,16 @@ func median(reps int, f func()) float64 {
 
 // Sweep measures the toy shape at every batch size in batches and the wide
 // shape at b = 128 for every hidden width in hidden, calling progress (if
-// not nil) after each point with a line that describes it.
-func Sweep(batches, hidden []int, reps int, progress func(string)) (byBatch, byParams []figure.ScalingPoint, err error) {
+// not nil) after each point with a line that describes it. It stops between
+// points when ctx is done and returns context.Cause(ctx).
+func Sweep(ctx context.Context, batches, hidden []int, reps int, progress func(string)) (byBatch, byParams []figure.ScalingPoint, err error) {
 	for _, b := range batches {
 		p, err := measure(Toy(b), reps)
 		if err != nil {
 			return nil, nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, nil, context.Cause(ctx)
 		}
 		if progress != nil {
 			progress(fmt.Sprintf("toy  b=%4d  J %4d×%4d  jacobian %8.3g s  solve %8.3g s  step %8.3g s", b, p.Rows(), p.Params, p.Jacobian, p.Solve, p.Step))
@@ -185,6 +190,9 @@ func Sweep(batches, hidden []int, reps int, progress func(string)) (byBatch, byP
 		p, err := measure(Wide(h, 128), reps)
 		if err != nil {
 			return nil, nil, err
+		}
+		if ctx.Err() != nil {
+			return nil, nil, context.Cause(ctx)
 		}
 		p.Hidden = h
 		if progress != nil {

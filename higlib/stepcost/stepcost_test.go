@@ -1,6 +1,7 @@
 package stepcost_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -66,7 +67,7 @@ func TestSameProblem(t *testing.T) {
 
 func TestSweep(t *testing.T) {
 	var lines []string
-	byB, byP, err := stepcost.Sweep([]int{4, 8}, []int{3}, 1, func(l string) { lines = append(lines, l) })
+	byB, byP, err := stepcost.Sweep(context.Background(), []int{4, 8}, []int{3}, 1, func(l string) { lines = append(lines, l) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestSweep(t *testing.T) {
 			t.Errorf("non-positive times in %+v", p)
 		}
 	}
-	if _, _, err := stepcost.Sweep([]int{0}, nil, 1, nil); err == nil {
+	if _, _, err := stepcost.Sweep(context.Background(), []int{0}, nil, 1, nil); err == nil {
 		t.Error("batch 0: no error")
 	}
 }

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that the tests need, if any is missing.
+# `make test` and .ci/run call it; this file holds the only list of them.
+#
+# Usage: scripts/install-test-deps.sh [PACKAGE...]
+#   PACKAGE...  installed as well if missing (.ci/run adds `make`).
+#
+# Checks each package with dpkg-query and, if some are missing, runs
+# `apt-get update` once and `apt-get install -y --no-install-recommends` for
+# the missing ones: directly as root, else through `sudo -n` (never a
+# password prompt). If neither is possible it says what to run as root and
+# exits with status 1. On a system without dpkg it only prints the list.
+set -euo pipefail
+
+# The packages, one a line, each with the test that needs it.
+PACKAGES=(
+	# notebooks/notebooks_test.go executes the notebooks headlessly
+	# (nbconvert 6.5, nbclient 0.7; ipykernel for nbconvert's kernel machinery).
+	jupyter-nbconvert
+	python3-nbclient
+	jupyter-client
+	python3-ipykernel
+)
+
+wanted=("${PACKAGES[@]}" "$@")
+
+if ! command -v dpkg-query >/dev/null; then
+	echo "install-test-deps: not a Debian system (no dpkg-query); make sure these, or their equivalents, are installed: ${wanted[*]}" >&2
+	exit 0
+fi
+
+missing_packages() {
+	local p
+	for p in "${wanted[@]}"; do
+		if [[ $(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) != ii* ]]; then
+			echo "$p"
+		fi
+	done
+}
+
+mapfile -t missing < <(missing_packages)
+if ((${#missing[@]} == 0)); then
+	echo "install-test-deps: the Debian packages the tests need are installed (${wanted[*]})"
+	exit 0
+fi
+
+if [[ $(id -u) -eq 0 ]]; then
+	as_root=()
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+	as_root=(sudo -n)
+else
+	cat >&2 <<EOF
+The tests need these Debian packages, which are not installed:
+    ${missing[*]}
+This script installs them when run as root or with password-less sudo,
+neither of which is available here. Install them as root:
+    apt-get update
+    apt-get install -y --no-install-recommends ${missing[*]}
+then run 'make test' again. To run only the Go tests, without the notebooks:
+    HIG_SKIP_NOTEBOOKS=1 make test
+EOF
+	exit 1
+fi
+
+echo "install-test-deps: installing ${missing[*]} (apt-get update, then apt-get install --no-install-recommends; about half a minute)"
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+
+mapfile -t still < <(missing_packages)
+if ((${#still[@]})); then
+	echo "install-test-deps: still not installed after apt-get: ${still[*]}" >&2
+	exit 1
+fi
