@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,89 +44,18 @@ func toyCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	st := toy.Study{Grid: map[string][]float64{}}
-	var err error
-	if st.Lambdas, err = floats("lambda", *lambdas); err != nil {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	st, err := toyFlags{lambdas: *lambdas, methods: *methods, seeds: *seeds, tuneSeeds: *tuneSeeds,
+		steps: *steps, foSteps: *foSteps, budget: *budget, batch: *batch, ntrain: *ntrain, nvalid: *nvalid,
+		tau: *tau, round32: *round32, lrs: *lrs, out: *out}.study(given)
+	if err != nil {
 		return err
 	}
-	for _, m := range strings.Split(*methods, ",") {
-		m = strings.TrimSpace(strings.ToLower(m))
-		if _, err := toy.NewMethod(m, 1, 0); err != nil {
-			return usagef("-methods: unknown method %q: use adam, gn, hig or gd", m)
-		}
-		st.Methods = append(st.Methods, m)
-	}
-	if st.Seeds, err = seedList("seeds", *seeds); err != nil {
-		return err
-	}
-	if st.TuneSeeds, err = seedList("tune-seeds", *tuneSeeds); err != nil {
-		return err
-	}
-	if err := unique("lambda", st.Lambdas); err != nil {
-		return err
-	}
-	if err := unique("methods", st.Methods); err != nil {
-		return err
-	}
-	if err := unique("seeds", st.Seeds); err != nil {
-		return err
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["budget"] && (set["steps"] || set["first-order-steps"]) {
-		return usagef("-budget replaces -steps and -first-order-steps; give one kind of budget")
-	}
-	if *budget < 0 || *steps < 0 || *foSteps < 0 {
-		return usagef("-budget, -steps and -first-order-steps must not be negative")
-	}
-	if *budget > 0 {
-		st.Duration = *budget
-	} else if *steps > 0 {
-		st.Steps, st.FirstOrderSteps = *steps, *foSteps
-	} else {
-		return usagef("give a budget: -steps with a positive count or -budget with a positive duration")
-	}
-	if *batch < 1 || *ntrain < 1 || *nvalid < 1 {
-		return usagef("-batch, -train and -valid must be positive")
-	}
-	if *batch > *ntrain {
-		return usagef("-batch %d is larger than the training set (-train %d)", *batch, *ntrain)
-	}
-	if !(*tau >= 0) || math.IsInf(*tau, 0) {
-		return usagef("-tau %v must be a finite number > 0", *tau)
-	}
-	if *tau == 0 {
-		return usagef("-tau 0 would invert rounding noise; to keep almost every direction give a tiny positive τ such as 1e-15")
-	}
-	if *lrs != "" {
-		for _, kv := range strings.Split(*lrs, ",") {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
-				return usagef("-lr: %q is not METHOD=RATE", kv)
-			}
-			k = strings.TrimSpace(strings.ToLower(k))
-			if _, err := toy.NewMethod(k, 1, 0); err != nil {
-				return usagef("-lr: unknown method %q", k)
-			}
-			r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil || !(r > 0) || math.IsInf(r, 0) {
-				return usagef("-lr: rate %q for %s must be a number > 0", v, k)
-			}
-			if !slices.Contains(st.Methods, k) {
-				return usagef("-lr: %s is not among -methods %s", k, *methods)
-			}
-			st.Grid[k] = []float64{r}
-		}
-	}
-	st.BatchSize, st.TrainSize, st.ValidSize = *batch, *ntrain, *nvalid
-	st.Tau, st.Round32 = *tau, *round32
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
 
-	if err := st.Validate(); err != nil {
-		return usagef("%v", err)
-	}
 	total := st.Runs()
 	start, done := time.Now(), 0
 	if !*quiet {
