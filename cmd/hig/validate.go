@@ -16,27 +16,31 @@ import (
 // size that cannot fit is a usage error that names the bound instead of
 // an out-of-memory crash minutes later.
 //
-// The per-item costs are what the study holds, doubled for the garbage
-// collector's headroom (GOGC = 100), and were checked against the peak
-// resident size of tiny studies (/usr/bin/time -f %M, -steps 2, one seed,
-// one rate per method) that vary one size at a time:
+// The costs below are what a study holds live, doubled for the garbage
+// collector's headroom (GOGC = 100). TestMemoryModel checks the live part
+// (half of each) against the live heap of a run and of a study; the peak
+// resident size of tiny studies that vary one size at a time
+// (/usr/bin/time -f %M, -steps 2, one seed and rate per method) agrees:
 //
-//	training sample    X, Y (24 B) and the batch permutation (8 B): 64 B; measured 68 B
-//	validation sample  X, Y (24 B), kept by every run's recorders: 48 B per run; measured 23 B per run
+//	training sample    X, Y (24 B) and the batch permutation (8 B): 64 B
+//	                   (resident 68 B)
+//	validation sample  X, Y (24 B), kept by every run's recorders: 48 B per
+//	                   run (resident 23 B per run)
 //	batch sample       two rows of the 2b × 30 stacked Jacobian (480 B), the
-//	                   decomposition's copy of them (480 B), ∂L/∂y: 2 KiB; measured 2.0 KiB
-//	run                its network, recorder workspaces and at most 402
+//	                   decomposition's copy of them (480 B) and ∂L/∂y: 3 KiB
+//	                   (live 1.0 KiB, resident 2.0 KiB)
+//	run                its network, recorder workspaces and at most 400
 //	                   records (train.Settings records every Steps/200 steps,
-//	                   at least every step, or every Duration/200): 128 KiB;
-//	                   measured 22 KiB at 3 records and 67 KiB at 201
+//	                   at least every step, or every Duration/200): 192 KiB
+//	                   (live 85 kB at 400 records, resident 67 kB at 201)
 //
 // The step counts do not enter: the records per run are bounded.
 const (
 	memoryBound         = 8 << 30 // bytes; a third of the 24 GiB machine the figures are made on
 	bytesPerTrainSample = 64
 	bytesPerValidSample = 48
-	bytesPerBatchSample = 2 << 10
-	bytesPerRun         = 128 << 10
+	bytesPerBatchSample = 3 << 10
+	bytesPerRun         = 192 << 10
 )
 
 // Upper bounds of single flags: each alone within memoryBound.
