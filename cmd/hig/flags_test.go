@@ -88,6 +88,10 @@ func TestFlagValidation(t *testing.T) {
 		{"step kappa negative", []string{"step", "-method", "halfinv", "-kappa", "-0.5"}, 2, "-kappa -0.5"},
 		// -round32 acts on the stacked Jacobian only.
 		{"toy round32 adam", []string{"toy", "-methods", "adam,gd", "-round32"}, 2, "-round32 applies to gn and hig"},
+		// Other flags that would do nothing for the methods chosen.
+		{"toy tau adam", []string{"toy", "-methods", "adam", "-tau", "1e-3"}, 2, "-tau applies to gn and hig"},
+		{"toy first-order-steps hig", []string{"toy", "-methods", "hig", "-first-order-steps", "5"}, 2, "-first-order-steps applies to adam and gd"},
+		{"step tau adam", []string{"step", "-method", "adam", "-tau", "1e-3"}, 2, "-tau do not apply to adam"},
 		// Numbers that are not numbers, and other edges.
 		{"toy lambda Inf", []string{"toy", "-lambda", "Inf"}, 2, "not a finite number"},
 		{"toy lr NaN", []string{"toy", "-lr", "hig=NaN"}, 2, "-lr: rate"},

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -73,7 +74,9 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return usagef("-mode: %q is not truncate or clamp", *modeFlag)
 	}
-	m, err := stepMethod(*method, *lr, *tau, *kappa, mode)
+	tauGiven := false
+	fs.Visit(func(f *flag.Flag) { tauGiven = tauGiven || f.Name == "tau" })
+	m, err := stepMethod(*method, *lr, *tau, *kappa, mode, tauGiven)
 	if err != nil {
 		return err
 	}
@@ -113,7 +116,7 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 // method: gn is κ = 1 and hig κ = ½, so a -kappa that differs from the
 // method's own is rejected rather than labelled with the wrong name; any
 // other κ is -method halfinv.
-func stepMethod(name string, lr, tau, kappa float64, mode halfinv.Mode) (optim.Method, error) {
+func stepMethod(name string, lr, tau, kappa float64, mode halfinv.Mode, tauGiven bool) (optim.Method, error) {
 	if strings.EqualFold(name, "halfinv") {
 		if !(kappa > 0) {
 			return nil, usagef("-method halfinv needs -kappa in (0, 1] (hig is κ = ½, gn κ = 1)")
@@ -125,8 +128,8 @@ func stepMethod(name string, lr, tau, kappa float64, mode halfinv.Mode) (optim.M
 		return nil, usagef("-method: %q is not adam, gd, gn or hig (or halfinv with -kappa)", name)
 	}
 	if spec.FirstOrder() {
-		if kappa != 0 || mode != halfinv.Truncate {
-			return nil, usagef("-kappa and -mode apply to gn and hig only")
+		if kappa != 0 || mode != halfinv.Truncate || tauGiven {
+			return nil, usagef("-kappa, -mode and -tau do not apply to %s: they set the half-inverse step of gn and hig only (or halfinv)", name)
 		}
 		return spec.New(lr, tau), nil
 	}

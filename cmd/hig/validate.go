@@ -186,8 +186,16 @@ func (f toyFlags) study(given map[string]bool) (toy.Study, error) {
 	if err := checkTau(f.tau); err != nil {
 		return st, err
 	}
-	if f.round32 && !slices.ContainsFunc(st.Methods, usesJacobian) {
-		return st, usagef("-round32 applies to gn and hig only (it rounds their stacked Jacobian), and -methods %s has neither", f.methods)
+	if !slices.ContainsFunc(st.Methods, usesJacobian) {
+		switch {
+		case f.round32:
+			return st, usagef("-round32 applies to gn and hig only (it rounds their stacked Jacobian), and -methods %s has neither", f.methods)
+		case given["tau"]:
+			return st, usagef("-tau applies to gn and hig only (it truncates their singular values), and -methods %s has neither", f.methods)
+		}
+	}
+	if given["first-order-steps"] && !slices.ContainsFunc(st.Methods, firstOrder) {
+		return st, usagef("-first-order-steps applies to adam and gd only, and -methods %s has neither", f.methods)
 	}
 	if f.lrs != "" {
 		for _, kv := range strings.Split(f.lrs, ",") {
@@ -221,6 +229,12 @@ func (f toyFlags) study(given map[string]bool) (toy.Study, error) {
 		return st, err
 	}
 	return st, nil
+}
+
+// firstOrder reports whether the method key is Adam or gradient descent.
+func firstOrder(key string) bool {
+	s, err := toy.Spec(key)
+	return err == nil && s.FirstOrder()
 }
 
 // usesJacobian reports whether the method key is a half-inverse method
