@@ -48,10 +48,10 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	seed := fs.Uint64("seed", 1, "`seed` of data and initial parameters")
 	lambda := fs.Float64("lambda", 0.01, "scale `λ` of the second output")
 	batch := fs.Int("batch", 4, "mini-batch `size` b (at most the 1024 training samples)")
-	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ > 0 relative to the largest singular value (gn, hig)")
+	tau := fs.Float64("tau", 1e-6, "truncation `threshold` 0 < τ < 1 relative to the largest singular value (gn, hig, halfinv)")
 	kappa := fs.Float64("kappa", 0, "exponent `κ` in (0, 1] of -method halfinv; gn and hig take only their own (1 and ½), which 0 also means")
-	lr := fs.Float64("lr", 0, "learning `rate`; 0 means the method's default (adam 0.001, gd 0.01, gn and hig 1)")
-	modeFlag := fs.String("mode", "truncate", "what becomes of small singular values (gn, hig): truncate or clamp")
+	lr := fs.Float64("lr", 0, "learning `rate` > 0; 0 means the method's default (adam 0.001, gd 0.01, gn, hig and halfinv 1)")
+	modeFlag := fs.String("mode", "truncate", "what becomes of small singular values (gn, hig, halfinv): truncate or clamp")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
