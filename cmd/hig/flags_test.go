@@ -56,7 +56,7 @@ func TestFlagValidation(t *testing.T) {
 		{"toy lr key twice", []string{"toy", "-lr", "hig=1,hig=2"}, 2, "-lr: hig is given twice"},
 		{"toy lr key twice, case", []string{"toy", "-lr", "hig=1,HIG=1"}, 2, "-lr: hig is given twice"},
 		{"toy tune-seeds twice", []string{"toy", "-tune-seeds", "7,7"}, 2, "-tune-seeds: 7 is given twice"},
-		{"toy tune-seeds = seeds", []string{"toy", "-seeds", "1", "-tune-seeds", "1"}, 2, "seed 1 is both"},
+		{"toy tune-seeds = seeds", []string{"toy", "-seeds", "1", "-tune-seeds", "1"}, 2, "-tune-seeds: 1 is also among -seeds"},
 		// Memory bounds.
 		{"toy train 1e12", []string{"toy", "-train", "1000000000000"}, 2, "-train 1000000000000 exceeds"},
 		{"toy valid 1e12", []string{"toy", "-valid", "1000000000000"}, 2, "-valid 1000000000000 exceeds"},

@@ -150,6 +150,11 @@ func (f toyFlags) study(given map[string]bool) (toy.Study, error) {
 			return st, err
 		}
 	}
+	for _, seed := range st.TuneSeeds {
+		if slices.Contains(st.Seeds, seed) {
+			return st, usagef("-tune-seeds: %d is also among -seeds; the tuning seeds must differ from the evaluation seeds, so that the reported losses are not those the rates were chosen on", seed)
+		}
+	}
 
 	// The budget: a positive duration, or step counts that cannot wrap.
 	switch {
