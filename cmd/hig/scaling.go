@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/higlab/hig/higlib/figure"
+	"github.com/higlab/hig/higlib/nn"
 	"github.com/higlab/hig/higlib/stepcost"
 	"github.com/higlab/hig/internal/outdir"
 )
@@ -45,14 +46,17 @@ func scalingCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *out == "" {
+		return usagef("-out is empty: give the output folder (default figures)")
+	}
 	if *reps < 1 || *reps > 100 {
 		return usagef("-reps %d must lie in 1…100", *reps)
 	}
-	batches, err := parseInts("-batches", *batchList, 1, 1<<16)
+	batches, err := parseInts("-batches", *batchList, 1, maxScalingBatch, scalingBound(stepcost.Toy(maxScalingBatch)))
 	if err != nil {
 		return err
 	}
-	hidden, err := parseInts("-hidden", *hiddenList, 1, 200)
+	hidden, err := parseInts("-hidden", *hiddenList, 1, maxScalingHidden, scalingBound(stepcost.Wide(maxScalingHidden, 128)))
 	if err != nil {
 		return err
 	}
@@ -90,8 +94,31 @@ func scalingCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// parseInts parses a comma-separated list of integers in [lo, hi].
-func parseInts(flagName, s string, lo, hi int) ([]int, error) {
+// Bounds of the sweeps of "hig scaling". At the largest width, H = 200, the
+// stacked Jacobian is 512 × 100696 (393 MiB); one measurement there
+// (stepcost.Bench.Measure(1): a warm-up and one timed repetition) took 54 s,
+// 12 s per decomposition, and peaked at 1.3 GB resident on two cores.
+const (
+	maxScalingBatch  = 1 << 16
+	maxScalingHidden = 200
+)
+
+// scalingBound says what the largest shape of a sweep costs: the size of
+// its stacked Jacobian, which the step holds twice (Eval's output and the
+// decomposition's copy).
+func scalingBound(c stepcost.Case) string {
+	net, err := nn.New(c.Sizes, c.Acts)
+	if err != nil {
+		return err.Error()
+	}
+	_, _, out := c.Phys.Dims()
+	rows, p := c.Batch*out, net.NumParams()
+	return fmt.Sprintf("time and memory bound: the Jacobian of %s is %d × %d, %s", c.Name, rows, p, bytesString(8*rows*p))
+}
+
+// parseInts parses a comma-separated list of distinct integers in [lo, hi];
+// why says where hi comes from.
+func parseInts(flagName, s string, lo, hi int, why string) ([]int, error) {
 	var xs []int
 	for _, f := range strings.Split(s, ",") {
 		v, err := strconv.Atoi(strings.TrimSpace(f))
@@ -99,11 +126,11 @@ func parseInts(flagName, s string, lo, hi int) ([]int, error) {
 			return nil, usagef("%s: %q is not an integer", flagName, f)
 		}
 		if v < lo || v > hi {
-			return nil, usagef("%s: %d must lie in %d…%d", flagName, v, lo, hi)
+			return nil, usagef("%s: %d must lie in %d…%d (%s)", flagName, v, lo, hi, why)
 		}
 		xs = append(xs, v)
 	}
-	return xs, nil
+	return xs, unique(strings.TrimPrefix(flagName, "-"), xs)
 }
 
 func maxProcs() int { return runtime.GOMAXPROCS(0) }

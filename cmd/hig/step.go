@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/higlab/hig/higlib/experiment"
 	"github.com/higlab/hig/higlib/halfinv"
@@ -42,22 +44,22 @@ type stepOutput struct {
 
 func stepCmd(args []string, stdout, _ io.Writer) error {
 	fs := newFlags("step", stepSynopsis, stdout)
-	method := fs.String("method", "hig", "`method`: adam, gd, gn or hig")
+	method := fs.String("method", "hig", "`method`: adam, gd, gn, hig, or halfinv (the half-inverse step with the exponent -kappa)")
 	seed := fs.Uint64("seed", 1, "`seed` of data and initial parameters")
 	lambda := fs.Float64("lambda", 0.01, "scale `λ` of the second output")
 	batch := fs.Int("batch", 4, "mini-batch `size` b (at most the 1024 training samples)")
-	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ > 0 relative to the largest singular value (gn, hig)")
-	kappa := fs.Float64("kappa", 0, "exponent `κ` in (0, 1] of the half-inverse; 0 means the method's own (hig ½, gn 1)")
-	lr := fs.Float64("lr", 0, "learning `rate`; 0 means the method's default (adam 0.001, gd 0.01, gn and hig 1)")
-	modeFlag := fs.String("mode", "truncate", "what becomes of small singular values (gn, hig): truncate or clamp")
+	tau := fs.Float64("tau", 1e-6, "truncation `threshold` 0 < τ < 1 relative to the largest singular value (gn, hig, halfinv)")
+	kappa := fs.Float64("kappa", 0, "exponent `κ` in (0, 1] of -method halfinv; gn and hig take only their own (1 and ½), which 0 also means")
+	lr := fs.Float64("lr", 0, "learning `rate` > 0; 0 means the method's default (adam 0.001, gd 0.01, gn, hig and halfinv 1)")
+	modeFlag := fs.String("mode", "truncate", "what becomes of small singular values (gn, hig, halfinv): truncate or clamp")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *batch < 1 || *batch > 1024 {
 		return usagef("-batch %d must lie in 1…1024", *batch)
 	}
-	if !(*tau >= 0) || math.IsInf(*tau, 0) {
-		return usagef("-tau %v must be a finite number > 0", *tau)
+	if err := checkTau(*tau); err != nil {
+		return err
 	}
 	if *lambda == 0 || math.IsNaN(*lambda) || math.IsInf(*lambda, 0) {
 		return usagef("-lambda %v: λ must be a finite non-zero number (λ = 0 removes the second output from the loss)", *lambda)
@@ -72,20 +74,11 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return usagef("-mode: %q is not truncate or clamp", *modeFlag)
 	}
-	if *tau == 0 {
-		return usagef("-tau 0 would invert rounding noise; to keep almost every direction give a tiny positive τ such as 1e-15")
-	}
-	m, err := toy.NewMethod(*method, *lr, *tau)
+	tauGiven := false
+	fs.Visit(func(f *flag.Flag) { tauGiven = tauGiven || f.Name == "tau" })
+	m, err := stepMethod(*method, *lr, *tau, *kappa, mode, tauGiven)
 	if err != nil {
-		return usagef("-method: %q is not adam, gd, gn or hig", *method)
-	}
-	if h, ok := m.(*optim.HalfInverse); ok {
-		if *kappa != 0 {
-			h.Kappa = *kappa
-		}
-		h.Mode = mode
-	} else if *kappa != 0 || *modeFlag != "truncate" {
-		return usagef("-kappa and -mode apply to gn and hig only")
+		return err
 	}
 	setup, err := toy.NewSetup(toy.Config{Lambda: *lambda, Seed: *seed, Tau: *tau})
 	if err != nil {
@@ -117,4 +110,37 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(res)
+}
+
+// stepMethod returns the optimizer of "hig step". The exponent κ names the
+// method: gn is κ = 1 and hig κ = ½, so a -kappa that differs from the
+// method's own is rejected rather than labelled with the wrong name; any
+// other κ is -method halfinv.
+func stepMethod(name string, lr, tau, kappa float64, mode halfinv.Mode, tauGiven bool) (optim.Method, error) {
+	if strings.EqualFold(name, "halfinv") {
+		if !(kappa > 0) {
+			return nil, usagef("-method halfinv needs -kappa in (0, 1] (hig is κ = ½, gn κ = 1)")
+		}
+		return &optim.HalfInverse{LearnRate: lr, Kappa: kappa, Tau: tau, Mode: mode}, nil
+	}
+	spec, err := toy.Spec(name)
+	if err != nil {
+		return nil, usagef("-method: %q is not adam, gd, gn or hig (or halfinv with -kappa)", name)
+	}
+	if spec.FirstOrder() {
+		if kappa != 0 || mode != halfinv.Truncate || tauGiven {
+			return nil, usagef("-kappa, -mode and -tau do not apply to %s: they set the half-inverse step of gn and hig only (or halfinv)", name)
+		}
+		return spec.New(lr, tau), nil
+	}
+	switch other := map[float64]string{1: "gn", 0.5: "hig"}[kappa]; {
+	case kappa == 0 || kappa == spec.Kappa:
+	case other != "":
+		return nil, usagef("-method %s -kappa %v is %s, not %s: use -method %s", name, kappa, toy.Label(other), spec.Label, other)
+	default:
+		return nil, usagef("-method %s is κ = %v; for κ = %v use -method halfinv -kappa %v", name, spec.Kappa, kappa, kappa)
+	}
+	m := spec.New(lr, tau).(*optim.HalfInverse)
+	m.Mode = mode
+	return m, nil
 }

@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -38,14 +37,14 @@ func toyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	lambdas := fs.String("lambda", "1,0.01", "comma-separated `values` of λ")
 	methods := fs.String("methods", "adam,gn,hig", "comma-separated `methods`: adam, gn, hig, gd")
 	seeds := fs.String("seeds", "1,2,3,4,5", "comma-separated evaluation `seeds`")
-	tuneSeeds := fs.String("tune-seeds", "1001,1002,1003", "comma-separated `seeds` of the learning-rate search runs")
-	steps := fs.Int("steps", 2000, "step `count` of Gauss-Newton and HIG runs")
-	foSteps := fs.Int("first-order-steps", 0, "step `count` of Adam and GD runs; 0 means "+strconv.Itoa(toy.FirstOrderRatio)+" × -steps (equal time per step cost)")
-	budget := fs.Duration("budget", 0, "wall-clock `time` per run for every method instead of step counts (results then depend on the machine and its load)")
-	batch := fs.Int("batch", 256, "mini-batch `size` b")
-	ntrain := fs.Int("train", 1024, "training set `size`")
-	nvalid := fs.Int("valid", 256, "validation set `size`")
-	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ for GN and HIG, relative to the largest singular value")
+	tuneSeeds := fs.String("tune-seeds", "1001,1002,1003", "comma-separated `seeds` of the learning-rate search runs, none of them among -seeds")
+	steps := fs.Int("steps", 2000, "step `count` of Gauss-Newton and HIG runs, at most "+strconv.Itoa(maxSteps))
+	foSteps := fs.Int("first-order-steps", 0, "step `count` of Adam and GD runs; 0 means "+strconv.Itoa(toy.FirstOrderRatio)+" × -steps (equal time per step cost); at most "+strconv.Itoa(maxFirstOrderSteps))
+	budget := fs.Duration("budget", 0, "wall-clock `time` > 0 per run for every method instead of step counts (results then depend on the machine and its load)")
+	batch := fs.Int("batch", 256, "mini-batch `size` b, at most -train and "+strconv.Itoa(maxBatch)+" (memory bound)")
+	ntrain := fs.Int("train", 1024, "training set `size`, at most "+strconv.Itoa(maxTrain)+" (memory bound)")
+	nvalid := fs.Int("valid", 256, "validation set `size`, at most "+strconv.Itoa(maxValid)+" (memory bound; every run keeps its own)")
+	tau := fs.Float64("tau", 1e-6, "truncation `threshold` 0 < τ < 1 for GN and HIG, relative to the largest singular value")
 	round32 := fs.Bool("round32", false, "round the stacked Jacobian and ∂L/∂y to float32 before each GN and HIG step (a precision probe)")
 	lrs := fs.String("lr", "", "fixed learning `rates` that skip tuning, e.g. adam=0.01,hig=1")
 	out := fs.String("out", "figures", "output `folder`")
@@ -54,89 +53,18 @@ func toyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 
-	st := toy.Study{Grid: map[string][]float64{}}
-	var err error
-	if st.Lambdas, err = floats("lambda", *lambdas); err != nil {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	st, err := toyFlags{lambdas: *lambdas, methods: *methods, seeds: *seeds, tuneSeeds: *tuneSeeds,
+		steps: *steps, foSteps: *foSteps, budget: *budget, batch: *batch, ntrain: *ntrain, nvalid: *nvalid,
+		tau: *tau, round32: *round32, lrs: *lrs, out: *out}.study(given)
+	if err != nil {
 		return err
 	}
-	for _, m := range strings.Split(*methods, ",") {
-		m = strings.TrimSpace(strings.ToLower(m))
-		if _, err := toy.NewMethod(m, 1, 0); err != nil {
-			return usagef("-methods: unknown method %q: use adam, gn, hig or gd", m)
-		}
-		st.Methods = append(st.Methods, m)
-	}
-	if st.Seeds, err = seedList("seeds", *seeds); err != nil {
-		return err
-	}
-	if st.TuneSeeds, err = seedList("tune-seeds", *tuneSeeds); err != nil {
-		return err
-	}
-	if err := unique("lambda", st.Lambdas); err != nil {
-		return err
-	}
-	if err := unique("methods", st.Methods); err != nil {
-		return err
-	}
-	if err := unique("seeds", st.Seeds); err != nil {
-		return err
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["budget"] && (set["steps"] || set["first-order-steps"]) {
-		return usagef("-budget replaces -steps and -first-order-steps; give one kind of budget")
-	}
-	if *budget < 0 || *steps < 0 || *foSteps < 0 {
-		return usagef("-budget, -steps and -first-order-steps must not be negative")
-	}
-	if *budget > 0 {
-		st.Duration = *budget
-	} else if *steps > 0 {
-		st.Steps, st.FirstOrderSteps = *steps, *foSteps
-	} else {
-		return usagef("give a budget: -steps with a positive count or -budget with a positive duration")
-	}
-	if *batch < 1 || *ntrain < 1 || *nvalid < 1 {
-		return usagef("-batch, -train and -valid must be positive")
-	}
-	if *batch > *ntrain {
-		return usagef("-batch %d is larger than the training set (-train %d)", *batch, *ntrain)
-	}
-	if !(*tau >= 0) || math.IsInf(*tau, 0) {
-		return usagef("-tau %v must be a finite number > 0", *tau)
-	}
-	if *tau == 0 {
-		return usagef("-tau 0 would invert rounding noise; to keep almost every direction give a tiny positive τ such as 1e-15")
-	}
-	if *lrs != "" {
-		for _, kv := range strings.Split(*lrs, ",") {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
-				return usagef("-lr: %q is not METHOD=RATE", kv)
-			}
-			k = strings.TrimSpace(strings.ToLower(k))
-			if _, err := toy.NewMethod(k, 1, 0); err != nil {
-				return usagef("-lr: unknown method %q", k)
-			}
-			r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil || !(r > 0) || math.IsInf(r, 0) {
-				return usagef("-lr: rate %q for %s must be a number > 0", v, k)
-			}
-			if !slices.Contains(st.Methods, k) {
-				return usagef("-lr: %s is not among -methods %s", k, *methods)
-			}
-			st.Grid[k] = []float64{r}
-		}
-	}
-	st.BatchSize, st.TrainSize, st.ValidSize = *batch, *ntrain, *nvalid
-	st.Tau, st.Round32 = *tau, *round32
 	if err := outdir.Check(*out); err != nil {
 		return err
 	}
 
-	if err := st.Validate(); err != nil {
-		return usagef("%v", err)
-	}
 	total := st.Runs()
 	start, done := time.Now(), 0
 	if !*quiet {
