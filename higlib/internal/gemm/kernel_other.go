@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package gemm
+
+// useAsm is always false without the amd64 assembly.
+var useAsm = false
+
+func microKernel() func(kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
+	return kernelGo
+}
