@@ -131,6 +131,21 @@ func packA(dst []float64, aT bool, a []float64, lda, ic, mc, pc, kc int) {
 			}
 			continue
 		}
+		if mr == MR {
+			// Six rows at once, so that the writes are contiguous.
+			o := (ic+ir)*lda + pc
+			r0 := a[o : o+kc]
+			r1 := a[o+lda : o+lda+kc]
+			r2 := a[o+2*lda : o+2*lda+kc]
+			r3 := a[o+3*lda : o+3*lda+kc]
+			r4 := a[o+4*lda : o+4*lda+kc]
+			r5 := a[o+5*lda : o+5*lda+kc]
+			for p := range r0 {
+				dp := (*[MR]float64)(d[p*MR : p*MR+MR])
+				dp[0], dp[1], dp[2], dp[3], dp[4], dp[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+			continue
+		}
 		for i := range mr {
 			src := a[(ic+ir+i)*lda+pc : (ic+ir+i)*lda+pc+kc]
 			for p, v := range src {
@@ -162,6 +177,20 @@ func packB(dst []float64, bT bool, b []float64, ldb, pc, kc, jc, nc int) {
 			continue
 		}
 		// op(B)[p][j] = b[j*ldb+p]: each column of the panel is contiguous.
+		if nr == NR {
+			// Eight columns at once, so that the writes are contiguous.
+			o := (jc+jr)*ldb + pc
+			var src [NR][]float64
+			for j := range src {
+				src[j] = b[o+j*ldb : o+j*ldb+kc]
+			}
+			for p := range kc {
+				dp := (*[NR]float64)(d[p*NR : p*NR+NR])
+				dp[0], dp[1], dp[2], dp[3] = src[0][p], src[1][p], src[2][p], src[3][p]
+				dp[4], dp[5], dp[6], dp[7] = src[4][p], src[5][p], src[6][p], src[7][p]
+			}
+			continue
+		}
 		for j := range nr {
 			src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kc]
 			for p, v := range src {
@@ -237,4 +266,14 @@ func grow(x []float64, n int) []float64 {
 		return make([]float64, n)
 	}
 	return x[:n]
+}
+
+// UseAssembly selects the assembly micro-kernel when on is true and the CPU
+// supports it, and the pure-Go kernel otherwise, and returns the previous
+// choice. It is meant for tests and benchmarks of the callers and must not
+// be called while a product is running.
+func UseAssembly(on bool) (was bool) {
+	was = useAsm
+	useAsm = on && hasAsm
+	return was
 }

@@ -5,7 +5,10 @@ package gemm
 // useAsm selects the AVX2/FMA micro-kernel. It is true when the CPU and the
 // operating system support AVX2 and FMA; tests set it to false to exercise
 // the pure-Go kernel.
-var useAsm = hasAVX2FMA()
+var useAsm = hasAsm
+
+// hasAsm records whether the CPU can run the assembly kernel.
+var hasAsm = hasAVX2FMA()
 
 // kernelAVX2 is kernelGo in AVX2/FMA assembly: the 6×8 tile lives in twelve
 // YMM registers, each step p loads two vectors of B, broadcasts six elements

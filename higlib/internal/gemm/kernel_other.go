@@ -5,6 +5,8 @@ package gemm
 // useAsm is always false without the amd64 assembly.
 var useAsm = false
 
+const hasAsm = false
+
 func microKernel() func(kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
 	return kernelGo
 }
