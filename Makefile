@@ -73,8 +73,8 @@ gn-study: ## Why Gauss-Newton differs from the chapter: GN and HIG at τ = 1e-4,
 	for t in 1e-4 1e-2; do $(GO) run ./cmd/hig toy -methods gn,hig -tau $$t -out figures/gn-tau$$t || exit 1; done
 	$(GO) run ./cmd/hig toy -methods gn,hig -round32 -out figures/gn-round32
 
-bench: ## Benchmarks of the HIG step and the half-inverse (ratios: solver vs reference).
-	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep' -benchmem -benchtime=20x ./higlib/...
+bench: ## Benchmarks of the HIG step, the half-inverse (ratios: solver vs reference) and the Dgemm kernel (GFLOP/s vs gonum).
+	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep|Dgemm' -benchmem -benchtime=20x ./higlib/...
 
 bench-numpy: ## The same half-inverse in numpy (LAPACK SVD) beside the Go Solver; needs python3-numpy.
 	$(PYTHON) scripts/bench_numpy.py

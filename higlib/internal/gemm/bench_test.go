@@ -42,3 +42,26 @@ func BenchmarkDgemm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMicroKernel runs the MR×NR micro-kernel alone on cache-resident
+// panels (KC steps), the ceiling for the blocked product.
+func BenchmarkMicroKernel(b *testing.B) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	ap, bp := randSlice(rnd, KC*MR), randSlice(rnd, KC*NR)
+	c := make([]float64, MR*NR)
+	for _, asm := range []bool{true, false} {
+		if asm && !hasAsm {
+			continue
+		}
+		b.Run(fmt.Sprintf("asm=%v", asm), func(b *testing.B) {
+			kern := kernelGo
+			if asm {
+				kern = kernelAsm
+			}
+			for b.Loop() {
+				kern(KC, ap, bp, c, NR, 1, 1)
+			}
+			b.ReportMetric(2*MR*NR*KC*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -209,34 +209,33 @@ func packB(dst []float64, bT bool, b []float64, ldb, pc, kc, jc, nc int) {
 // over p < kc, it sets c[i·ldc+j] to α·s_ij when β = 0 and to α·s_ij + β·c_ij
 // otherwise, for i < MR and j < NR.
 func kernelGo(kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
-	var acc [MR * NR]float64
 	ap = ap[:kc*MR]
 	bp = bp[:kc*NR]
-	for p := range kc {
-		bv := (*[NR]float64)(bp[p*NR : p*NR+NR])
-		av := (*[MR]float64)(ap[p*MR : p*MR+MR])
-		for i, x := range av {
-			row := (*[NR]float64)(acc[i*NR : i*NR+NR])
-			row[0] += x * bv[0]
-			row[1] += x * bv[1]
-			row[2] += x * bv[2]
-			row[3] += x * bv[3]
-			row[4] += x * bv[4]
-			row[5] += x * bv[5]
-			row[6] += x * bv[6]
-			row[7] += x * bv[7]
-		}
-	}
+	// One row of the tile at a time, with its eight sums in local variables
+	// that the compiler keeps in registers.
 	for i := range MR {
-		cr := c[i*ldc : i*ldc+NR]
-		ar := acc[i*NR : i*NR+NR]
+		var s0, s1, s2, s3, s4, s5, s6, s7 float64
+		for p := range kc {
+			x := ap[p*MR+i]
+			bv := (*[NR]float64)(bp[p*NR : p*NR+NR])
+			s0 += x * bv[0]
+			s1 += x * bv[1]
+			s2 += x * bv[2]
+			s3 += x * bv[3]
+			s4 += x * bv[4]
+			s5 += x * bv[5]
+			s6 += x * bv[6]
+			s7 += x * bv[7]
+		}
+		cr := (*[NR]float64)(c[i*ldc : i*ldc+NR])
+		sums := [NR]float64{s0, s1, s2, s3, s4, s5, s6, s7}
 		if beta == 0 {
-			for j := range cr {
-				cr[j] = alpha * ar[j]
+			for j, v := range sums {
+				cr[j] = alpha * v
 			}
 		} else {
-			for j := range cr {
-				cr[j] = alpha*ar[j] + beta*cr[j]
+			for j, v := range sums {
+				cr[j] = alpha*v + beta*cr[j]
 			}
 		}
 	}
