@@ -54,10 +54,10 @@ func BenchmarkMicroKernel(b *testing.B) {
 			continue
 		}
 		b.Run(fmt.Sprintf("asm=%v", asm), func(b *testing.B) {
-			kern := kernelGo
-			if asm {
-				kern = kernelAsm
-			}
+			saved := useAsm
+			useAsm = asm
+			kern := microKernel()
+			useAsm = saved
 			for b.Loop() {
 				kern(KC, ap, bp, c, NR, 1, 1)
 			}
