@@ -48,7 +48,7 @@ func (w *workspaces) get() (*gemm.Workspace, int) {
 				return &w.ws[i], i
 			}
 		}
-		runtime.Gosched() // not reached while parts ≤ par.Workers()
+		runtime.Gosched() // not reached: at most par.Workers() parts run at once
 	}
 }
 
