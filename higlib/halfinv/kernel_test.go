@@ -2,6 +2,7 @@ package halfinv_test
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/higlab/hig/higlib/halfinv"
@@ -51,5 +52,38 @@ func TestSolveKernelsAgree(t *testing.T) {
 	}
 	if d := relDiff(asm, pure); d > solveTol {
 		t.Errorf("assembly and pure-Go kernels differ by %.3g (relative), want ≤ %g", d, solveTol)
+	}
+}
+
+// TestSolveDeterministic solves the same problems repeatedly, with fresh and
+// reused Solvers: the parts of the parallel updates land on different
+// goroutines from run to run, and the bits must not change.
+func TestSolveDeterministic(t *testing.T) {
+	rnd := newRand()
+	p := halfinv.Params{Kappa: 0.5, Tau: 1e-6, Mode: halfinv.Truncate}
+	var reused halfinv.Solver
+	for _, sh := range [][2]int{{300, 140}, {150, 1000}} {
+		j := randomDense(rnd, sh[0], sh[1])
+		g := randomVec(rnd, sh[0])
+		var first []float64
+		for run := range 6 {
+			s := &reused
+			if run%2 == 1 {
+				s = new(halfinv.Solver)
+			}
+			dst := make([]float64, sh[1])
+			if _, err := s.Solve(dst, j, g, p); err != nil {
+				t.Fatal(err)
+			}
+			if first == nil {
+				first = dst
+				continue
+			}
+			for i := range dst {
+				if math.Float64bits(dst[i]) != math.Float64bits(first[i]) {
+					t.Fatalf("%v run %d: dst[%d] = %v, first run %v", sh, run, i, dst[i], first[i])
+				}
+			}
+		}
 	}
 }
