@@ -72,9 +72,16 @@ func (w *Workspace) dgemm(aT, bT bool, m, n, k int, alpha float64, a []float64, 
 	w.a = grow(w.a, roundUp(min(m, MC), MR)*kc0)
 	w.b = grow(w.b, roundUp(nc0, NR)*kc0)
 	kern := microKernel()
+	direct := directKernel()
+	if !useDirect {
+		direct = nil
+	}
 	edge := &w.edge
 	for jc := 0; jc < n; jc += NC {
 		nc := min(n-jc, NC)
+		// With few column panels, A is used too few times to repay packing:
+		// full row panels of an untransposed A are read in place.
+		inPlace := direct != nil && !aT && nc <= directN
 		for pc := 0; pc < k; pc += KC {
 			kc := min(k-pc, KC)
 			bet := beta
@@ -84,7 +91,11 @@ func (w *Workspace) dgemm(aT, bT bool, m, n, k int, alpha float64, a []float64, 
 			packB(w.b, bT, b, ldb, pc, kc, jc, nc)
 			for ic := 0; ic < m; ic += MC {
 				mc := min(m-ic, MC)
-				packA(w.a, aT, a, lda, ic, mc, pc, kc)
+				if !inPlace {
+					packA(w.a, aT, a, lda, ic, mc, pc, kc)
+				} else if r := mc % MR; r != 0 {
+					packA(w.a[(mc-r)*kc:], aT, a, lda, ic+mc-r, r, pc, kc)
+				}
 				for jr := 0; jr < nc; jr += NR {
 					nr := min(nc-jr, NR)
 					bp := w.b[jr*kc : (jr+NR)*kc]
@@ -92,20 +103,27 @@ func (w *Workspace) dgemm(aT, bT bool, m, n, k int, alpha float64, a []float64, 
 						mr := min(mc-ir, MR)
 						ap := w.a[ir*kc : (ir+MR)*kc]
 						off := (ic+ir)*ldc + jc + jr
-						if mr == MR && nr == NR {
-							kern(kc, ap, bp, c[off:off+(MR-1)*ldc+NR], ldc, alpha, bet)
-							continue
-						}
-						// A partial tile goes through a full-size copy, so
-						// that it sees the same arithmetic as a full one.
-						if bet != 0 {
-							for i := range mr {
-								copy(edge[i*NR:i*NR+nr], c[off+i*ldc:off+i*ldc+nr])
+						tile, ldt := c[off:], ldc
+						if mr < MR || nr < NR {
+							// A partial tile goes through a full-size copy, so
+							// that it sees the same arithmetic as a full one.
+							if bet != 0 {
+								for i := range mr {
+									copy(edge[i*NR:i*NR+nr], c[off+i*ldc:off+i*ldc+nr])
+								}
 							}
+							tile, ldt = edge[:], NR
 						}
-						kern(kc, ap, bp, edge[:], NR, alpha, bet)
-						for i := range mr {
-							copy(c[off+i*ldc:off+i*ldc+nr], edge[i*NR:i*NR+nr])
+						if inPlace && mr == MR {
+							ao := (ic+ir)*lda + pc
+							direct(kc, a[ao:ao+(MR-1)*lda+kc], lda, bp, tile, ldt, alpha, bet)
+						} else {
+							kern(kc, ap, bp, tile, ldt, alpha, bet)
+						}
+						if mr < MR || nr < NR {
+							for i := range mr {
+								copy(c[off+i*ldc:off+i*ldc+nr], edge[i*NR:i*NR+nr])
+							}
 						}
 					}
 				}
@@ -113,6 +131,15 @@ func (w *Workspace) dgemm(aT, bT bool, m, n, k int, alpha float64, a []float64, 
 		}
 	}
 }
+
+// directN is the widest block of C, in columns, for which full row panels
+// of an untransposed A are read in place rather than packed: A is then
+// reused by at most directN/NR column panels, too few to repay a copy.
+const directN = 8 * NR
+
+// useDirect enables reading A in place; tests turn it off to check that
+// both ways give the same bits.
+var useDirect = true
 
 // packA copies the mc×kc block of op(A) at (ic, pc) into dst as panels of MR
 // rows, each stored column by column (MR consecutive elements per column),

@@ -19,6 +19,12 @@ var hasAsm = hasAVX2FMA()
 //go:noescape
 func kernelAVX2(kc int, a, b, c *float64, ldc int, alpha, beta float64)
 
+// kernelAVX2A is kernelAVX2 reading the MR rows of A in place, row i at
+// a + i·lda (lda in elements), instead of from a packed panel.
+//
+//go:noescape
+func kernelAVX2A(kc int, a *float64, lda int, b, c *float64, ldc int, alpha, beta float64)
+
 // cpuid and xgetbv are the x86 instructions of the same names.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 func xgetbv() (eax, edx uint32)
@@ -51,6 +57,24 @@ func microKernel() func(kc int, ap, bp, c []float64, ldc int, alpha, beta float6
 		return kernelAsm
 	}
 	return kernelGo
+}
+
+// directKernel returns the micro-kernel that reads A in place, or nil when
+// there is none (the pure-Go kernel always reads packed panels).
+func directKernel() func(kc int, a []float64, lda int, bp, c []float64, ldc int, alpha, beta float64) {
+	if useAsm {
+		return kernelAsmA
+	}
+	return nil
+}
+
+// kernelAsmA adapts kernelAVX2A, checking the bounds that the assembly
+// relies on.
+func kernelAsmA(kc int, a []float64, lda int, bp, c []float64, ldc int, alpha, beta float64) {
+	_ = a[(MR-1)*lda+kc-1]
+	_ = bp[kc*NR-1]
+	_ = c[(MR-1)*ldc+NR-1]
+	kernelAVX2A(kc, &a[0], lda, &bp[0], &c[0], ldc, alpha, beta)
 }
 
 // kernelAsm adapts kernelAVX2 to kernelGo's signature, checking the bounds
