@@ -59,7 +59,7 @@ func BenchmarkMicroKernel(b *testing.B) {
 			kern := microKernel()
 			useAsm = saved
 			for b.Loop() {
-				kern(KC, ap, bp, c, NR, 1, 1)
+				kern(KC, ap, 1, MR, bp, NR, c, NR, 1, 1)
 			}
 			b.ReportMetric(2*MR*NR*KC*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

@@ -72,58 +72,60 @@ func (w *Workspace) dgemm(aT, bT bool, m, n, k int, alpha float64, a []float64, 
 	w.a = grow(w.a, roundUp(min(m, MC), MR)*kc0)
 	w.b = grow(w.b, roundUp(nc0, NR)*kc0)
 	kern := microKernel()
-	direct := directKernel()
-	if !useDirect {
-		direct = nil
-	}
 	edge := &w.edge
 	for jc := 0; jc < n; jc += NC {
 		nc := min(n-jc, NC)
-		// With few column panels, A is used too few times to repay packing:
-		// full row panels of an untransposed A are read in place.
-		inPlace := direct != nil && !aT && nc <= directN
+		// A panel of A is used by nc/NR column panels and a panel of B by
+		// mc/MR row panels. When that is only a few, packing does not repay
+		// its copy, and full panels of an untransposed operand are read in
+		// place (partial ones are still packed, padded with zeros).
+		aInPlace := inPlace && !aT && nc <= directN
+		bInPlace := inPlace && !bT && m <= MC
 		for pc := 0; pc < k; pc += KC {
 			kc := min(k-pc, KC)
 			bet := beta
 			if pc > 0 {
 				bet = 1
 			}
-			packB(w.b, bT, b, ldb, pc, kc, jc, nc)
+			if !bInPlace {
+				packB(w.b, bT, b, ldb, pc, kc, jc, nc)
+			} else if r := nc % NR; r != 0 {
+				packB(w.b[(nc-r)*kc:], bT, b, ldb, pc, kc, jc+nc-r, r)
+			}
 			for ic := 0; ic < m; ic += MC {
 				mc := min(m-ic, MC)
-				if !inPlace {
+				if !aInPlace {
 					packA(w.a, aT, a, lda, ic, mc, pc, kc)
 				} else if r := mc % MR; r != 0 {
 					packA(w.a[(mc-r)*kc:], aT, a, lda, ic+mc-r, r, pc, kc)
 				}
 				for jr := 0; jr < nc; jr += NR {
 					nr := min(nc-jr, NR)
-					bp := w.b[jr*kc : (jr+NR)*kc]
+					bk, rsB := w.b[jr*kc:], NR
+					if bInPlace && nr == NR {
+						bk, rsB = b[pc*ldb+jc+jr:], ldb
+					}
 					for ir := 0; ir < mc; ir += MR {
 						mr := min(mc-ir, MR)
-						ap := w.a[ir*kc : (ir+MR)*kc]
+						ak, rsA, csA := w.a[ir*kc:], 1, MR
+						if aInPlace && mr == MR {
+							ak, rsA, csA = a[(ic+ir)*lda+pc:], lda, 1
+						}
 						off := (ic+ir)*ldc + jc + jr
-						tile, ldt := c[off:], ldc
-						if mr < MR || nr < NR {
-							// A partial tile goes through a full-size copy, so
-							// that it sees the same arithmetic as a full one.
-							if bet != 0 {
-								for i := range mr {
-									copy(edge[i*NR:i*NR+nr], c[off+i*ldc:off+i*ldc+nr])
-								}
-							}
-							tile, ldt = edge[:], NR
+						if mr == MR && nr == NR {
+							kern(kc, ak, rsA, csA, bk, rsB, c[off:], ldc, alpha, bet)
+							continue
 						}
-						if inPlace && mr == MR {
-							ao := (ic+ir)*lda + pc
-							direct(kc, a[ao:ao+(MR-1)*lda+kc], lda, bp, tile, ldt, alpha, bet)
-						} else {
-							kern(kc, ap, bp, tile, ldt, alpha, bet)
-						}
-						if mr < MR || nr < NR {
+						// A partial tile goes through a full-size copy, so
+						// that it sees the same arithmetic as a full one.
+						if bet != 0 {
 							for i := range mr {
-								copy(c[off+i*ldc:off+i*ldc+nr], edge[i*NR:i*NR+nr])
+								copy(edge[i*NR:i*NR+nr], c[off+i*ldc:off+i*ldc+nr])
 							}
+						}
+						kern(kc, ak, rsA, csA, bk, rsB, edge[:], NR, alpha, bet)
+						for i := range mr {
+							copy(c[off+i*ldc:off+i*ldc+nr], edge[i*NR:i*NR+nr])
 						}
 					}
 				}
@@ -133,13 +135,22 @@ func (w *Workspace) dgemm(aT, bT bool, m, n, k int, alpha float64, a []float64, 
 }
 
 // directN is the widest block of C, in columns, for which full row panels
-// of an untransposed A are read in place rather than packed: A is then
-// reused by at most directN/NR column panels, too few to repay a copy.
+// of an untransposed A are read in place rather than packed: each is then
+// used by at most directN/NR column panels, too few to repay a copy. B is
+// read in place likewise when C has at most MC rows.
 const directN = 8 * NR
 
-// useDirect enables reading A in place; tests turn it off to check that
-// both ways give the same bits.
-var useDirect = true
+// inPlace enables reading operands in place; tests turn it off to check
+// that both ways give the same bits.
+var inPlace = true
+
+// kernelFunc is the signature of the micro-kernels: with
+// s_ij = Σ_{p<kc} a[i·rsA + p·csA]·b[p·rsB + j], the sum taken in order of p,
+// it sets c[i·ldc+j] to α·s_ij when β = 0 and to α·s_ij + β·c[i·ldc+j]
+// otherwise, for i < MR and j < NR. A packed A panel has rsA = 1, csA = MR;
+// an A read in place has rsA = lda, csA = 1. A packed B panel has rsB = NR;
+// a B read in place has rsB = ldb.
+type kernelFunc func(kc int, a []float64, rsA, csA int, b []float64, rsB int, c []float64, ldc int, alpha, beta float64)
 
 // packA copies the mc×kc block of op(A) at (ic, pc) into dst as panels of MR
 // rows, each stored column by column (MR consecutive elements per column),
@@ -232,19 +243,17 @@ func packB(dst []float64, bT bool, b []float64, ldb, pc, kc, jc, nc int) {
 	}
 }
 
-// kernelGo is the pure-Go micro-kernel: with s_ij = Σ_p ap[p·MR+i]·bp[p·NR+j]
-// over p < kc, it sets c[i·ldc+j] to α·s_ij when β = 0 and to α·s_ij + β·c_ij
-// otherwise, for i < MR and j < NR.
-func kernelGo(kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
-	ap = ap[:kc*MR]
-	bp = bp[:kc*NR]
+// kernelGo is the pure-Go micro-kernel (see kernelFunc). It rounds the
+// products and sums separately, where the assembly kernel fuses them.
+func kernelGo(kc int, a []float64, rsA, csA int, b []float64, rsB int, c []float64, ldc int, alpha, beta float64) {
 	// One row of the tile at a time, with its eight sums in local variables
 	// that the compiler keeps in registers.
 	for i := range MR {
 		var s0, s1, s2, s3, s4, s5, s6, s7 float64
+		ai := a[i*rsA:]
 		for p := range kc {
-			x := ap[p*MR+i]
-			bv := (*[NR]float64)(bp[p*NR : p*NR+NR])
+			x := ai[p*csA]
+			bv := (*[NR]float64)(b[p*rsB : p*rsB+NR])
 			s0 += x * bv[0]
 			s1 += x * bv[1]
 			s2 += x * bv[2]

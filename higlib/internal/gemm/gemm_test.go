@@ -325,33 +325,35 @@ func FuzzDgemm(f *testing.F) {
 	})
 }
 
-// TestDgemmInPlaceASameBits checks that reading A in place (narrow C,
-// untransposed A) gives the bits of the packed path, and gonum's result.
-func TestDgemmInPlaceASameBits(t *testing.T) {
-	if !useAsm {
-		t.Skip("A is read in place only by the assembly kernel")
-	}
-	for _, sh := range [][3]int{{6, 8, 1}, {48, 32, 2900}, {50, 31, 300}, {77, 64, 257}, {5, 20, 9}} {
-		for _, tB := range transposes {
-			for _, ab := range scalars[:5] {
-				c := gemmCase{tA: blas.NoTrans, tB: tB, m: sh[0], n: sh[1], k: sh[2], alpha: ab[0], beta: ab[1], padA: 3, padC: 1}
-				var w Workspace
-				check(t, c, rand.New(rand.NewPCG(12, 13)), w.Dgemm)
-				res := func(direct bool) []float64 {
-					saved := useDirect
-					useDirect = direct
-					defer func() { useDirect = saved }()
-					a, lda, b, ldb, cm, ldc := c.operands(rand.New(rand.NewPCG(14, 15)))
-					w.Dgemm(c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
-					return cm
-				}
-				packed, inPlace := res(false), res(true)
-				for i := range packed {
-					if math.Float64bits(packed[i]) != math.Float64bits(inPlace[i]) {
-						t.Fatalf("%v: C[%d] = %v in place, %v packed", c, i, inPlace[i], packed[i])
+// TestDgemmInPlaceSameBits checks that reading A (narrow C, untransposed A)
+// or B (short C, untransposed B) in place gives the bits of the packed path,
+// and gonum's result, with both kernels.
+func TestDgemmInPlaceSameBits(t *testing.T) {
+	kernels(t, func(t *testing.T) {
+		for _, sh := range [][3]int{{6, 8, 1}, {48, 32, 2900}, {50, 31, 300}, {77, 64, 257}, {5, 20, 9}, {48, 200, 32}, {72, 13, 40}, {30, 100, 300}} {
+			for _, tA := range transposes {
+				for _, tB := range transposes {
+					for _, ab := range scalars[:5] {
+						c := gemmCase{tA: tA, tB: tB, m: sh[0], n: sh[1], k: sh[2], alpha: ab[0], beta: ab[1], padA: 3, padB: 2, padC: 1}
+						var w Workspace
+						check(t, c, rand.New(rand.NewPCG(12, 13)), w.Dgemm)
+						res := func(direct bool) []float64 {
+							saved := inPlace
+							inPlace = direct
+							defer func() { inPlace = saved }()
+							a, lda, b, ldb, cm, ldc := c.operands(rand.New(rand.NewPCG(14, 15)))
+							w.Dgemm(c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cm, ldc)
+							return cm
+						}
+						packed, inPl := res(false), res(true)
+						for i := range packed {
+							if math.Float64bits(packed[i]) != math.Float64bits(inPl[i]) {
+								t.Fatalf("%v: C[%d] = %v in place, %v packed", c, i, inPl[i], packed[i])
+							}
+						}
 					}
 				}
 			}
 		}
-	}
+	})
 }

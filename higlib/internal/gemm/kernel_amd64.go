@@ -11,19 +11,13 @@ var useAsm = hasAsm
 var hasAsm = hasAVX2FMA()
 
 // kernelAVX2 is kernelGo in AVX2/FMA assembly: the 6×8 tile lives in twelve
-// YMM registers, each step p loads two vectors of B, broadcasts six elements
-// of A and issues twelve fused multiply-adds; the tile is then written back
-// as α·s (β = 0) or fma(α, s, β·c). c points at the tile's first element and
-// ldc is in elements.
+// YMM registers; each step p loads the eight elements of row p of B,
+// broadcasts the six a_ip in turn and issues twelve fused multiply-adds; the
+// tile is then written back as α·s (β = 0) or fma(α, s, β·c). Strides are in
+// elements, as for kernelGo.
 //
 //go:noescape
-func kernelAVX2(kc int, a, b, c *float64, ldc int, alpha, beta float64)
-
-// kernelAVX2A is kernelAVX2 reading the MR rows of A in place, row i at
-// a + i·lda (lda in elements), instead of from a packed panel.
-//
-//go:noescape
-func kernelAVX2A(kc int, a *float64, lda int, b, c *float64, ldc int, alpha, beta float64)
+func kernelAVX2(kc int, a *float64, rsA, csA int, b *float64, rsB int, c *float64, ldc int, alpha, beta float64)
 
 // cpuid and xgetbv are the x86 instructions of the same names.
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
@@ -52,36 +46,18 @@ func hasAVX2FMA() bool {
 }
 
 // microKernel returns the micro-kernel in use.
-func microKernel() func(kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
+func microKernel() kernelFunc {
 	if useAsm {
 		return kernelAsm
 	}
 	return kernelGo
 }
 
-// directKernel returns the micro-kernel that reads A in place, or nil when
-// there is none (the pure-Go kernel always reads packed panels).
-func directKernel() func(kc int, a []float64, lda int, bp, c []float64, ldc int, alpha, beta float64) {
-	if useAsm {
-		return kernelAsmA
-	}
-	return nil
-}
-
-// kernelAsmA adapts kernelAVX2A, checking the bounds that the assembly
-// relies on.
-func kernelAsmA(kc int, a []float64, lda int, bp, c []float64, ldc int, alpha, beta float64) {
-	_ = a[(MR-1)*lda+kc-1]
-	_ = bp[kc*NR-1]
+// kernelAsm adapts kernelAVX2 to kernelFunc, checking the bounds that the
+// assembly relies on.
+func kernelAsm(kc int, a []float64, rsA, csA int, b []float64, rsB int, c []float64, ldc int, alpha, beta float64) {
+	_ = a[(MR-1)*rsA+(kc-1)*csA]
+	_ = b[(kc-1)*rsB+NR-1]
 	_ = c[(MR-1)*ldc+NR-1]
-	kernelAVX2A(kc, &a[0], lda, &bp[0], &c[0], ldc, alpha, beta)
-}
-
-// kernelAsm adapts kernelAVX2 to kernelGo's signature, checking the bounds
-// that the assembly relies on.
-func kernelAsm(kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
-	_ = ap[kc*MR-1]
-	_ = bp[kc*NR-1]
-	_ = c[(MR-1)*ldc+NR-1]
-	kernelAVX2(kc, &ap[0], &bp[0], &c[0], ldc, alpha, beta)
+	kernelAVX2(kc, &a[0], rsA, csA, &b[0], rsB, &c[0], ldc, alpha, beta)
 }

@@ -7,10 +7,4 @@ var useAsm = false
 
 const hasAsm = false
 
-func microKernel() func(kc int, ap, bp, c []float64, ldc int, alpha, beta float64) {
-	return kernelGo
-}
-
-func directKernel() func(kc int, a []float64, lda int, bp, c []float64, ldc int, alpha, beta float64) {
-	return nil
-}
+func microKernel() kernelFunc { return kernelGo }
