@@ -11,9 +11,12 @@
 // into panels of NR columns; for each block of MC rows, the MC×KC block of
 // op(A) is packed into panels of MR rows; an MR×NR micro-kernel then updates
 // each MR×NR tile of C from one A panel and one B panel, so that the panels
-// stream from the L1/L2 caches. On amd64 CPUs with AVX2 and FMA the
+// stream from the L1/L2 caches. When a panel would be used only a few times
+// (C with at most 64 columns for A, at most MC rows for B), an untransposed
+// operand is read in place instead. On amd64 CPUs with AVX2 and FMA the
 // micro-kernel is Go assembly that keeps the 6×8 tile in twelve 256-bit
-// registers; elsewhere a pure-Go kernel does the same arithmetic.
+// registers; elsewhere a pure-Go kernel does the same sums, rounding each
+// product and sum separately where the assembly fuses them.
 //
 // Every element of C is computed by the same sequence of operations whatever
 // tile it falls in: for each KC block in turn, the sum Σ_p a_ip·b_pj over the
