@@ -96,8 +96,8 @@ gn-study: $(BIN)/hig ## Why Gauss-Newton differs from the chapter: GN and HIG at
 	$(BIN)/hig toy -methods gn,hig -tau 1e-2 -out figures/gn-tau1e-2
 	$(BIN)/hig toy -methods gn,hig -round32 -out figures/gn-round32
 
-bench: ## Benchmarks of the HIG step and the half-inverse (ratios: solver vs reference).
-	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep' -benchmem -benchtime=20x ./higlib/...
+bench: ## Benchmarks of the HIG step, the half-inverse (ratios: solver vs reference) and the Dgemm kernel (GFLOP/s vs gonum).
+	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep|Dgemm' -benchmem -benchtime=20x ./higlib/...
 
 bench-numpy: ## The same half-inverse in numpy (LAPACK SVD) beside the Go Solver; needs python3-numpy.
 	$(PYTHON) scripts/bench_numpy.py

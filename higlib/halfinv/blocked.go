@@ -1,21 +1,25 @@
 package halfinv
 
 import (
+	"runtime"
+	"sync/atomic"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/lapack"
 
+	"github.com/higlab/hig/higlib/internal/gemm"
 	"github.com/higlab/hig/higlib/internal/par"
 )
 
-// Tile sizes of the parallel level-3 updates. gonum's Dgemm launches
-// goroutines, and allocates, once C spans minParBlock = 4 or more of its
-// 64×64 blocks; a tile of at most tileRows×tileCols spans at most 3, so each
-// tile runs gonum's serial kernel, and the tiles are spread over the par
-// pool instead.
+// Tile sizes of the parallel level-3 updates: each tile of C is one call of
+// the serial packed Dgemm of package gemm, and the tiles are spread over the
+// par pool. Both are whole numbers of gemm's micro-tiles (gemm.MR×gemm.NR),
+// and since gemm computes every element of C the same way in any tile, the
+// tiling does not change the result.
 const (
-	tileRows = 64
-	tileCols = 192
+	tileRows = 8 * gemm.MR
+	tileCols = 24 * gemm.NR
 )
 
 // poolState holds the jobs that Solver runs on the par pool, preallocated
@@ -24,6 +28,39 @@ type poolState struct {
 	group    par.Group
 	gemmJob  gemmJob
 	larfbJob larfbJob
+	ws       workspaces
+}
+
+// workspaces lends gemm's packing buffers to the parts of a job while they
+// run. At most par.Workers() parts run at once, so that many buffers
+// suffice; they are made on first use and kept, so that a Solver in steady
+// state does not allocate.
+type workspaces struct {
+	busy []atomic.Bool
+	ws   []gemm.Workspace
+}
+
+// get returns a free workspace and its index for put.
+func (w *workspaces) get() (*gemm.Workspace, int) {
+	for {
+		for i := range w.busy {
+			if w.busy[i].CompareAndSwap(false, true) {
+				return &w.ws[i], i
+			}
+		}
+		runtime.Gosched() // not reached: at most par.Workers() parts run at once
+	}
+}
+
+func (w *workspaces) put(i int) { w.busy[i].Store(false) }
+
+// init makes one workspace per pool goroutine, once.
+func (w *workspaces) init() {
+	if w.ws == nil {
+		n := par.Workers()
+		w.busy = make([]atomic.Bool, n)
+		w.ws = make([]gemm.Workspace, n)
+	}
 }
 
 // gemmJob is C ← α·op(A)·op(B) + β·C split into tiles of C, one per part.
@@ -40,6 +77,7 @@ type gemmJob struct {
 	c           []float64
 	ldc         int
 	tilesN      int
+	ws          *workspaces
 }
 
 func (g *gemmJob) parts() int {
@@ -59,7 +97,9 @@ func (g *gemmJob) Run(p int) {
 	if g.tB == blas.Trans {
 		b = g.b[c0*g.ldb:]
 	}
-	blas64.Implementation().Dgemm(g.tA, g.tB, r1-r0, c1-c0, g.k, g.alpha, a, g.lda, b, g.ldb, g.beta, g.c[r0*g.ldc+c0:], g.ldc)
+	w, i := g.ws.get()
+	w.Dgemm(g.tA, g.tB, r1-r0, c1-c0, g.k, g.alpha, a, g.lda, b, g.ldb, g.beta, g.c[r0*g.ldc+c0:], g.ldc)
+	g.ws.put(i)
 }
 
 // gemm runs a gemmJob on the pool.
@@ -67,8 +107,9 @@ func (s *Solver) gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []flo
 	if m == 0 || n == 0 {
 		return
 	}
+	s.pool.ws.init()
 	g := &s.pool.gemmJob
-	*g = gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	*g = gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, ws: &s.pool.ws}
 	s.pool.group.Do(g, g.parts(), false)
 	*g = gemmJob{}
 }
@@ -79,8 +120,9 @@ func (s *Solver) gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []flo
 // Forward, RowWise case of LAPACK's dlarfb (Schreiber & Van Loan, "A
 // storage-efficient WY representation for products of Householder
 // transformations", SIAM J. Sci. Stat. Comput. 10 (1989)), written so that
-// no BLAS call is large enough for gonum to parallelise it. Rows of C are
-// independent, so the result does not depend on the split.
+// its products run serially in package gemm (the small triangular ones in
+// gonum's Dtrmm). Rows of C are independent, so the result does not depend
+// on the split.
 type larfbJob struct {
 	m, n, k int
 	v       []float64 // k×n, unit upper triangular in its first k columns
@@ -90,6 +132,7 @@ type larfbJob struct {
 	c       []float64
 	ldc     int
 	work    []float64 // tileRows×k per part
+	ws      *workspaces
 }
 
 func (l *larfbJob) parts() int { return (l.m + tileRows - 1) / tileRows }
@@ -106,16 +149,17 @@ func (l *larfbJob) Run(p int) {
 		copy(w[i*k:(i+1)*k], c[i*l.ldc:i*l.ldc+k])
 	}
 	bi.Dtrmm(blas.Right, blas.Upper, blas.Trans, blas.Unit, m, k, 1, l.v, l.ldv, w, k)
+	gw, gi := l.ws.get()
 	if n > k {
-		bi.Dgemm(blas.NoTrans, blas.Trans, m, k, n-k, 1, c[k:], l.ldc, l.v[k:], l.ldv, 1, w, k)
+		gw.Dgemm(blas.NoTrans, blas.Trans, m, k, n-k, 1, c[k:], l.ldc, l.v[k:], l.ldv, 1, w, k)
 	}
 	// W ← W·T.
 	bi.Dtrmm(blas.Right, blas.Upper, blas.NoTrans, blas.NonUnit, m, k, 1, l.t, l.ldt, w, k)
-	// C2 −= W·V2, in column tiles.
-	for c0 := k; c0 < n; c0 += tileCols {
-		c1 := min(n, c0+tileCols)
-		bi.Dgemm(blas.NoTrans, blas.NoTrans, m, c1-c0, k, -1, w, k, l.v[c0:], l.ldv, 1, c[c0:], l.ldc)
+	// C2 −= W·V2.
+	if n > k {
+		gw.Dgemm(blas.NoTrans, blas.NoTrans, m, n-k, k, -1, w, k, l.v[k:], l.ldv, 1, c[k:], l.ldc)
 	}
+	l.ws.put(gi)
 	// C1 −= W·V1.
 	bi.Dtrmm(blas.Right, blas.Upper, blas.NoTrans, blas.Unit, m, k, 1, l.v, l.ldv, w, k)
 	for i := range m {
@@ -137,6 +181,7 @@ const lqBlock = 32
 // pool. It needs lqWork(m) elements of s.lqw.
 func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 	k := min(m, n)
+	s.pool.ws.init()
 	tw := s.lqw[:lqBlock*lqBlock]
 	ww := s.lqw[lqBlock*lqBlock:]
 	var i int
@@ -145,7 +190,7 @@ func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 		impl.Dgelq2(ib, n-i, a[i*n+i:], n, tau[i:], ww)
 		impl.Dlarft(lapack.Forward, lapack.RowWise, n-i, ib, a[i*n+i:], n, tau[i:], tw, ib)
 		l := &s.pool.larfbJob
-		*l = larfbJob{m: m - i - ib, n: n - i, k: ib, v: a[i*n+i:], ldv: n, t: tw, ldt: ib, c: a[(i+ib)*n+i:], ldc: n, work: ww}
+		*l = larfbJob{m: m - i - ib, n: n - i, k: ib, v: a[i*n+i:], ldv: n, t: tw, ldt: ib, c: a[(i+ib)*n+i:], ldc: n, work: ww, ws: &s.pool.ws}
 		s.pool.group.Do(l, l.parts(), false)
 		*l = larfbJob{}
 	}
