@@ -18,14 +18,14 @@ NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help kernel lab notebooks test figures scaling gn-study bench bench-numpy clean
+.PHONY: help kernel lab notebooks browser-deps test figures scaling gn-study bench bench-numpy clean
 
 help: ## List the targets.
 	@echo "Targets:"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "Variables: KERNEL_DATA_DIR (kernelspec location), GO, PYTHON."
-	@echo "HIG_SKIP_NOTEBOOKS=1 makes 'go test' skip the notebook run (no Jupyter installed)."
+	@echo "HIG_SKIP_NOTEBOOKS=1 makes 'go test' skip the notebook runs, headless and in the browser."
 
 $(BIN)/gonb: go.mod go.sum
 	$(GO) build -o $@ github.com/janpfeifer/gonb
@@ -55,10 +55,15 @@ lab: ## Start JupyterLab (or classic Jupyter Notebook) on notebooks/.
 
 notebooks: kernel ## Execute every notebooks/*.ipynb in place, saving outputs (no timestamps).
 	$(PYTHON) scripts/normalize_notebook.py $(NOTEBOOKS)
-	$(KERNEL_ENV) jupyter nbconvert --to notebook --execute --inplace $(NBEXEC) $(NOTEBOOKS)
+	HIG_HEADLESS=1 $(KERNEL_ENV) jupyter nbconvert --to notebook --execute --inplace $(NBEXEC) $(NOTEBOOKS)
 	$(PYTHON) scripts/normalize_notebook.py $(NOTEBOOKS)
 
-test: ## go vet, then go test ./... (includes executing and checking the notebooks).
+browser-deps: ## Install what the browser test needs: Debian's chromium and jupyter-notebook (as root), playwright-core from npm.
+	@command -v jupyter-notebook >/dev/null && [ -x /usr/bin/chromium ] || \
+		apt-get install -y --no-install-recommends chromium jupyter-notebook
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix notebooks/browser --no-audit --no-fund
+
+test: ## go vet, then go test ./... (includes running the notebooks headlessly and in Chromium).
 	$(GO) vet ./...
 	$(GO) test -timeout=30m ./...
 
