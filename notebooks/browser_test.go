@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,6 +34,10 @@ or set ` + skipEnv + `=1 to skip the notebooks.`
 // keepShotsEnv names the environment variable that, set to 1, keeps the
 // screenshots even when the test passes.
 const keepShotsEnv = "HIG_BROWSER_SHOTS"
+
+// onlyEnv names the environment variable that, when set, limits TestBrowser
+// to the notebooks whose file name contains its value (while working on one).
+const onlyEnv = "HIG_BROWSER_ONLY"
 
 // notebookTimeout bounds one notebook's Restart & Run All in the browser.
 const notebookTimeout = 10 * time.Minute
@@ -71,6 +76,9 @@ func browseNotebooks(t *testing.T) ([]string, map[string]*pageReport) {
 	files, err := filepath.Glob("*.ipynb")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if only := os.Getenv(onlyEnv); only != "" {
+		files = slices.DeleteFunc(files, func(f string) bool { return !strings.Contains(f, only) })
 	}
 	if len(files) == 0 {
 		t.Skip("no notebooks")

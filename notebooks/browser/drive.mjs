@@ -53,6 +53,22 @@ function pageState() {
 }
 
 const state = (page) => page.evaluate(pageState);
+
+// shot saves a screenshot of the whole notebook. The classic Notebook scrolls
+// inside #site, so that is unrolled first and restored after.
+async function shot(page, path) {
+  await page.evaluate(() => {
+    const site = document.querySelector('#site');
+    if (site) { site.dataset.h = site.style.height; site.style.height = 'auto'; site.style.overflow = 'visible'; }
+    document.body.style.overflow = 'visible';
+  }).catch(() => {});
+  await page.screenshot({ path, fullPage: true }).catch((e) => log(`screenshot ${path}: ${e}`));
+  await page.evaluate(() => {
+    const site = document.querySelector('#site');
+    if (site) { site.style.height = site.dataset.h; site.style.overflow = ''; }
+    document.body.style.overflow = '';
+  }).catch(() => {});
+}
 const running = (c) => c && c.prompt === '*';
 const finished = (c) => c && typeof c.prompt === 'number';
 
@@ -135,7 +151,7 @@ async function exercise(page, i) {
   const sliders = cellOut.locator('input[type=range]');
   for (let k = 0; k < (await sliders.count()); k++) {
     const s = sliders.nth(k);
-    const label = await s.evaluate((el) => el.closest('label, div, td, span')?.innerText?.trim() || el.id);
+    const label = await s.evaluate((el) => el.closest('tr')?.cells?.[0]?.innerText?.trim() || el.id);
     await changeImage('slider', label, () => s.evaluate((el) => {
       el.value = String(Number(el.value) === Number(el.min) ? el.max : el.min);
       el.dispatchEvent(new Event('input', { bubbles: true }));
@@ -145,7 +161,7 @@ async function exercise(page, i) {
   const selects = cellOut.locator('select');
   for (let k = 0; k < (await selects.count()); k++) {
     const s = selects.nth(k);
-    const label = await s.evaluate((el) => el.closest('label, div, td, span')?.innerText?.trim() || el.id);
+    const label = await s.evaluate((el) => el.closest('tr')?.cells?.[0]?.innerText?.trim() || el.id);
     const n = await s.evaluate((el) => el.options.length);
     const cur = await s.evaluate((el) => el.selectedIndex);
     await changeImage('select', label, () => s.selectOption({ index: (cur + 1) % n }));
@@ -238,7 +254,7 @@ async function runNotebook(browser, nb) {
         rawDollars: md.filter((e) => /\$\$|\$[^$\s][^$]*\$/.test(e.innerText)).length,
       };
     });
-    await page.screenshot({ path: join(config.shots, nb.name + '.png'), fullPage: true });
+    await shot(page, join(config.shots, nb.name + '.png'));
     if (ok) {
       for (const i of nb.progress) {
         log(`${nb.name}: re-running cell ${i}`);
@@ -250,13 +266,13 @@ async function runNotebook(browser, nb) {
           return seen && st.idle && finished(st.cells[i]);
         }, { timeoutMs: config.timeoutMs, onState: async (st) => again.add(st) });
         rep.rerun.push({ ...again.report(i), timedOut: !done });
-        await page.screenshot({ path: join(config.shots, `${nb.name}-rerun-${i}.png`), fullPage: true });
+        await shot(page, join(config.shots, `${nb.name}-rerun-${i}.png`));
       }
     }
   } catch (e) {
     rep.failure = String(e?.stack || e);
     log(`${nb.name}: ${rep.failure}`);
-    await page.screenshot({ path: join(config.shots, nb.name + '-failure.png'), fullPage: true }).catch(() => {});
+    await shot(page, join(config.shots, nb.name + '-failure.png'));
   } finally {
     // Stop the kernel so that it does not keep a core busy, then close the page.
     await page.evaluate(() => Jupyter.notebook.session.delete()).catch(() => {});

@@ -1,7 +1,7 @@
 // Package nbout sends a GoNB notebook cell's text to the notebook through the
 // same channel as its figures, so that text and figures appear in the order
-// the cell produced them, and gives live-updating blocks (progress) an id of
-// their own on every run.
+// the cell produced them, and gives live-updating blocks (progress, figures
+// redrawn by widgets) an id of their own on every run.
 //
 // GoNB forwards a cell's stdout and its displays (gonbui.DisplayPng, …) on two
 // separate channels, each copied to the notebook by its own goroutine, so text
@@ -93,3 +93,28 @@ func Markdown(md string) {
 		},
 	})
 }
+
+// Image is a PNG image in a cell's output that can be redrawn in place, for
+// figures that widgets change or that grow during training. nbconvert saves
+// its last image like any other.
+type Image struct {
+	id string
+}
+
+// NewImage returns an image block with an id unique to this run. Nothing is
+// shown until the first PNG.
+func NewImage() *Image {
+	return &Image{id: "nbout-image-" + gonbui.UniqueId()}
+}
+
+// PNG shows png (the bytes of a PNG file) in the block, replacing what it
+// showed before.
+func (im *Image) PNG(png []byte) {
+	send(&protocol.DisplayData{
+		Data:      map[protocol.MIMEType]any{protocol.MIMEImagePNG: png},
+		DisplayID: im.id,
+	})
+}
+
+// ID returns the block's display id.
+func (im *Image) ID() string { return im.id }

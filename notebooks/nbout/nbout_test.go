@@ -73,3 +73,25 @@ func TestNoOutputOutsideNotebook(t *testing.T) {
 	NewText().Printf("x = %d\n", 1)
 	Markdown("x")
 }
+
+func TestImageRedrawsInPlace(t *testing.T) {
+	got := capture(t)
+	a, b := NewImage(), NewImage()
+	if a.ID() == b.ID() {
+		t.Fatalf("two images share the id %q", a.ID())
+	}
+	a.PNG([]byte("first"))
+	a.PNG([]byte("second"))
+	if len(*got) != 2 {
+		t.Fatalf("sent %d messages, want 2", len(*got))
+	}
+	for i, want := range []string{"first", "second"} {
+		d := (*got)[i]
+		if d.DisplayID != a.ID() {
+			t.Errorf("message %d: display id %q, want %q", i, d.DisplayID, a.ID())
+		}
+		if png, ok := d.Data[protocol.MIMEImagePNG].([]byte); !ok || string(png) != want {
+			t.Errorf("message %d: image/png %v, want %q", i, d.Data[protocol.MIMEImagePNG], want)
+		}
+	}
+}
