@@ -332,6 +332,7 @@ type pageReport struct {
 			MS       *int   `json:"ms"`
 		} `json:"actions"`
 	} `json:"controls"`
+	Retried []int    `json:"retried"` // controls cells run a second time because their widgets did not connect
 	Console []string `json:"console"`
 }
 
@@ -435,7 +436,7 @@ func controlErrors(i int, rep *pageReport) []error {
 			}
 		}
 		if moved == 0 {
-			errs = append(errs, fmt.Errorf("cell %d: no slider or select appeared", i+1))
+			errs = append(errs, fmt.Errorf("cell %d: no slider or select appeared, or the widgets never connected", i+1))
 		}
 		return errs
 	}
@@ -531,6 +532,9 @@ func browse(t *testing.T, tl tools, env []string, dir string, names []string) ma
 		}
 		for _, p := range r.Rerun {
 			t.Logf("%s: cell %d showed %d distinct outputs while it ran again", r.Name, p.Cell+1, p.Distinct)
+		}
+		for _, i := range r.Retried {
+			t.Logf("%s: cell %d ran a second time: its widgets did not connect at first (GoNB allows the page 500 ms)", r.Name, i+1)
 		}
 	}
 	t.Cleanup(func() {
