@@ -332,7 +332,7 @@ type pageReport struct {
 			MS       *int   `json:"ms"`
 		} `json:"actions"`
 	} `json:"controls"`
-	Retried []int    `json:"retried"` // controls cells run a second time because their widgets did not connect
+	Retried []int    `json:"retried"` // controls cells run again because their widgets did not connect (once per extra run)
 	Console []string `json:"console"`
 }
 
@@ -534,7 +534,7 @@ func browse(t *testing.T, tl tools, env []string, dir string, names []string) ma
 			t.Logf("%s: cell %d showed %d distinct outputs while it ran again", r.Name, p.Cell+1, p.Distinct)
 		}
 		for _, i := range r.Retried {
-			t.Logf("%s: cell %d ran a second time: its widgets did not connect at first (GoNB allows the page 500 ms)", r.Name, i+1)
+			t.Logf("%s: cell %d ran again: its widgets had not connected (GoNB allows the page 500 ms)", r.Name, i+1)
 		}
 	}
 	t.Cleanup(func() {

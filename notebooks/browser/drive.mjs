@@ -238,16 +238,19 @@ async function runNotebook(browser, nb) {
     rep.timedOut = !ok;
     rep.seconds = (Date.now() - t0) / 1000;
     log(`${nb.name}: run all ${ok ? 'finished' : 'TIMED OUT'} in ${rep.seconds.toFixed(1)} s`);
-    // Controls that did not connect get one more try, as a student would
+    // Controls that did not connect get two more tries, as a student would
     // re-run the cell.
     for (const i of ok ? unconnected : []) {
-      log(`${nb.name}: the controls of cell ${i} did not connect; running the cell again`);
-      rep.retried.push(i);
-      await page.evaluate((k) => Jupyter.notebook.get_cell(k).execute(), i);
-      await waitUntil(page, (st) => running(st.cells[i]) && st.cells[i].controls > 0, { timeoutMs: 120000, stableMs: 0 });
-      const actions = await exercise(page, i);
-      if (actions) rep.controls.push({ cell: i, actions });
-      await waitUntil(page, (st) => st.idle && finished(st.cells[i]), { timeoutMs: 120000 });
+      for (let attempt = 2; attempt <= 3; attempt++) {
+        log(`${nb.name}: the controls of cell ${i} did not connect; running the cell again (attempt ${attempt})`);
+        rep.retried.push(i);
+        await page.evaluate((k) => Jupyter.notebook.get_cell(k).execute(), i);
+        await waitUntil(page, (st) => running(st.cells[i]) && st.cells[i].controls > 0, { timeoutMs: 120000, stableMs: 0 });
+        const actions = await exercise(page, i);
+        if (actions) rep.controls.push({ cell: i, actions });
+        await waitUntil(page, (st) => st.idle && finished(st.cells[i]), { timeoutMs: 120000 });
+        if (actions) break;
+      }
     }
     for (const i of nb.controls) {
       if (!rep.controls.some((c) => c.cell === i)) rep.controls.push({ cell: i, actions: [] });
