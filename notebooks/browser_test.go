@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -507,14 +508,18 @@ func browse(t *testing.T, tl tools, env []string, dir string, names []string) ma
 	}
 	cmd := exec.CommandContext(ctx, tl.node, script, cfgPath, resPath)
 	cmd.Dir = browserDir
-	// On a timeout, SIGTERM lets playwright close Chromium before node exits.
+	// On a timeout, SIGTERM lets playwright close Chromium before node exits;
+	// Pdeathsig sends it too if the test process dies.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	cmd.WaitDelay = 20 * time.Second
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
+	// The driver's log goes to the test log line by line, as it comes.
+	log := &lineLogger{t: t}
+	cmd.Stdout, cmd.Stderr = log, log
 	start := time.Now()
 	runErr := cmd.Run()
-	t.Logf("browser session (%v):\n%s", time.Since(start).Round(time.Second), log.String())
+	log.flush()
+	t.Logf("browser session: %v", time.Since(start).Round(time.Second))
 	if runErr != nil {
 		t.Errorf("drive.mjs: %v", runErr)
 	}
@@ -570,7 +575,9 @@ func startServer(t *testing.T, tl tools, env []string, dir string) string {
 	cmd.Dir = dir
 	var log bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: if the test process dies (a go test -timeout panic runs no
+	// cleanups), the server still gets SIGTERM and shuts its kernels down.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -610,5 +617,35 @@ func startServer(t *testing.T, tl tools, env []string, dir string) string {
 		if time.Now().After(deadline) {
 			t.Fatalf("jupyter-notebook did not answer at %s within 90 s\n%s", url, tail(log.Bytes(), 60))
 		}
+	}
+}
+
+// lineLogger writes each complete line it is given to the test log.
+type lineLogger struct {
+	t   *testing.T
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (l *lineLogger) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf = append(l.buf, p...)
+	for {
+		i := bytes.IndexByte(l.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		l.t.Log(string(l.buf[:i]))
+		l.buf = l.buf[i+1:]
+	}
+}
+
+func (l *lineLogger) flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.buf) > 0 {
+		l.t.Log(string(l.buf))
+		l.buf = nil
 	}
 }

@@ -229,8 +229,13 @@ async function runNotebook(browser, nb) {
             exercised.add(i);
             log(`${nb.name}: controls in cell ${i}`);
             const actions = await exercise(page, i);
-            if (actions) rep.controls.push({ cell: i, actions });
-            else unconnected.push(i);
+            if (actions) {
+              rep.controls.push({ cell: i, actions });
+            } else {
+              // The cell may wait for its widgets forever: end it, try again below.
+              unconnected.push(i);
+              await page.evaluate(() => Jupyter.notebook.kernel.interrupt());
+            }
           }
         }
       },
@@ -248,7 +253,8 @@ async function runNotebook(browser, nb) {
         await waitUntil(page, (st) => running(st.cells[i]) && st.cells[i].controls > 0, { timeoutMs: 120000, stableMs: 0 });
         const actions = await exercise(page, i);
         if (actions) rep.controls.push({ cell: i, actions });
-        await waitUntil(page, (st) => st.idle && finished(st.cells[i]), { timeoutMs: 120000 });
+        else await page.evaluate(() => Jupyter.notebook.kernel.interrupt());
+        await waitUntil(page, (st) => st.idle && !running(st.cells[i]), { timeoutMs: 120000 });
         if (actions) break;
       }
     }
