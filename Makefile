@@ -20,14 +20,14 @@ NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help kernel lab notebooks test figures scaling gn-study bench bench-numpy clean $(BIN)/hig
+.PHONY: help kernel lab notebooks test-deps test figures scaling gn-study bench bench-numpy clean $(BIN)/hig
 
 help: ## List the targets.
 	@echo "Targets:"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
 	@echo "Variables: KERNEL_DATA_DIR (kernelspec location), GO, PYTHON."
-	@echo "HIG_SKIP_NOTEBOOKS=1 makes 'make test' skip the notebook run and the Jupyter packages."
+	@echo "HIG_SKIP_NOTEBOOKS=1 makes 'make test' skip the notebook runs (headless and in Chromium) and their packages."
 	@echo "'make kernel' (also run by 'make lab' and 'make notebooks') installs the GoNB kernelspec in"
 	@echo "  $(KERNEL_DIR)"
 	@echo "  pointing at $(BIN)/gonb; remove it with 'jupyter kernelspec uninstall gonb' or 'rm -r' that folder."
@@ -73,15 +73,18 @@ lab: ## Start JupyterLab (or classic Jupyter Notebook) on notebooks/.
 
 notebooks: kernel ## Execute every notebooks/*.ipynb in place, saving outputs (no timestamps).
 	$(PYTHON) scripts/normalize_notebook.py $(NOTEBOOKS)
-	$(KERNEL_ENV) jupyter nbconvert --to notebook --execute --inplace $(NBEXEC) $(NOTEBOOKS)
+	HIG_HEADLESS=1 $(KERNEL_ENV) jupyter nbconvert --to notebook --execute --inplace $(NBEXEC) $(NOTEBOOKS)
 	$(PYTHON) scripts/normalize_notebook.py $(NOTEBOOKS)
 
-test: ## Install the tests' Debian packages if missing (scripts/install-test-deps.sh), go vet, go test ./... (runs the notebooks).
+test-deps: ## Install what the tests need (Debian packages as root or via sudo, playwright-core from npm): scripts/install-test-deps.sh.
+	bash scripts/install-test-deps.sh
+
+test: ## Install what the tests need if missing (scripts/install-test-deps.sh), go vet, go test ./... (runs the notebooks, also in Chromium).
 	@if [ "$$HIG_SKIP_NOTEBOOKS" != 1 ]; then bash scripts/install-test-deps.sh; fi
 	@echo "go vet ./..."
 	@$(GO) vet ./...
 	@echo "go test ./...: one 'ok' line per package as it finishes; higlib/toy (about 1 min) and notebooks/,"
-	@echo "  which runs the three notebooks under the GoNB kernel (1-3 min), print nothing before (HIG_SKIP_NOTEBOOKS=1 skips these)"
+	@echo "  which runs the notebooks under the GoNB kernel, headlessly and in Chromium (3-5 min), print nothing before (HIG_SKIP_NOTEBOOKS=1 skips these)"
 	@$(GO) test -timeout=30m ./...
 
 figures: $(BIN)/hig ## The main job: the toy study (figures/toy_*) and the step-cost scaling (figures/scaling.*), ≈ 3 min.

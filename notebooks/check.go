@@ -16,6 +16,8 @@
 //	// expect: image
 //	// expect: range NAME LO HI
 //	// expect: text SUBSTRING
+//	// expect: progress
+//	// expect: controls
 //
 // "image" requires a display output with "image/png" or "image/svg+xml" data
 // (for example from gonbui.DisplayPng or gonbui.DisplaySvg).
@@ -32,6 +34,17 @@
 //
 // "text SUBSTRING" requires the cell's text output to contain SUBSTRING (the
 // rest of the line after "text ", trimmed).
+//
+// "progress" marks a cell that shows live progress while it runs. Headless,
+// it requires a display output (the live block, saved with its last content);
+// the browser test (TestBrowser) also requires the cell's output to change
+// while it runs, on a first run and again when the cell is re-run.
+//
+// "controls" marks a cell with widgets (sliders, selects, buttons) that need
+// a live browser. Headless it requires nothing more; the browser test requires
+// that moving each slider or select redraws an image of the cell and that
+// pressing each button (but one labelled "stop", which ends the cell) updates
+// its output while the button's work runs.
 //
 // Any other "// expect:" line is an error, so that a typo cannot silently
 // disable a check. Markers are ordinary Go comments, so the cell still
@@ -174,6 +187,17 @@ type marker struct {
 	text string // after the prefix, trimmed
 }
 
+// Expects reports whether the cell has an expectation marker of the given
+// kind ("image", "range", "text", "progress", "controls").
+func (c Cell) Expects(kind string) bool {
+	for _, m := range markers(string(c.Source)) {
+		if k, _, _ := strings.Cut(m.text, " "); k == kind {
+			return true
+		}
+	}
+	return false
+}
+
 func markers(source string) []marker {
 	var ms []marker
 	for _, line := range strings.Split(source, "\n") {
@@ -204,6 +228,21 @@ func (m marker) check(c Cell) error {
 		return fmt.Errorf("no image/png or image/svg+xml output")
 	case "range":
 		return checkRange(arg, textOutput(c))
+	case "progress":
+		if arg != "" {
+			return fmt.Errorf("marker takes no arguments")
+		}
+		for _, o := range c.Outputs {
+			if o.OutputType == "display_data" {
+				return nil
+			}
+		}
+		return fmt.Errorf("no display output (the live progress block)")
+	case "controls":
+		if arg != "" {
+			return fmt.Errorf("marker takes no arguments")
+		}
+		return nil
 	case "text":
 		if arg == "" {
 			return fmt.Errorf("marker needs a substring")
@@ -213,7 +252,7 @@ func (m marker) check(c Cell) error {
 		}
 		return nil
 	default:
-		return fmt.Errorf("unknown marker %q (want image, range NAME LO HI, or text SUBSTRING)", kind)
+		return fmt.Errorf("unknown marker %q (want image, range NAME LO HI, text SUBSTRING, progress or controls)", kind)
 	}
 }
 

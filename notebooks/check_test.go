@@ -14,15 +14,16 @@ func nb(cells ...string) []byte {
 }
 
 const (
-	stdout42    = `{"output_type": "stream", "name": "stdout", "text": ["step = 1\n", "answer = 42\n"]}`
-	pngOut      = `{"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgo="}}`
-	svgOut      = `{"output_type": "display_data", "metadata": {}, "data": {"image/svg+xml": ["<svg/>"]}}`
-	htmlOut     = `{"output_type": "display_data", "metadata": {}, "data": {"text/html": "<b>hi</b>", "application/json": {"a": 1}}}`
-	plainOut    = `{"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/plain": "loss = 1e-3"}}`
-	errOut      = `{"output_type": "error", "ename": "ERROR", "evalue": "exit status 2", "traceback": ["\u001b[31mexit status 2\u001b[0m"]}`
-	panicOut    = `{"output_type": "stream", "name": "stderr", "text": "panic: boom\n\ngoroutine 1 [running]:\n"}`
-	compileOut  = `{"output_type": "stream", "name": "stderr", "text": "./main.go:10:13: undefined: x\n"}`
-	harmlessErr = `{"output_type": "stream", "name": "stderr", "text": "go: downloading gonum.org/v1/plot v0.17.0\n"}`
+	stdout42     = `{"output_type": "stream", "name": "stdout", "text": ["step = 1\n", "answer = 42\n"]}`
+	pngOut       = `{"output_type": "display_data", "metadata": {}, "data": {"image/png": "iVBORw0KGgo="}}`
+	svgOut       = `{"output_type": "display_data", "metadata": {}, "data": {"image/svg+xml": ["<svg/>"]}}`
+	htmlOut      = `{"output_type": "display_data", "metadata": {}, "data": {"text/html": "<b>hi</b>", "application/json": {"a": 1}}}`
+	plainOut     = `{"output_type": "execute_result", "execution_count": 1, "metadata": {}, "data": {"text/plain": "loss = 1e-3"}}`
+	errOut       = `{"output_type": "error", "ename": "ERROR", "evalue": "exit status 2", "traceback": ["\u001b[31mexit status 2\u001b[0m"]}`
+	panicOut     = `{"output_type": "stream", "name": "stderr", "text": "panic: boom\n\ngoroutine 1 [running]:\n"}`
+	compileOut   = `{"output_type": "stream", "name": "stderr", "text": "./main.go:10:13: undefined: x\n"}`
+	plainDisplay = `{"output_type": "display_data", "metadata": {}, "data": {"text/plain": "training …"}}`
+	harmlessErr  = `{"output_type": "stream", "name": "stderr", "text": "go: downloading gonum.org/v1/plot v0.17.0\n"}`
 )
 
 // code returns a code cell with the given source lines and outputs.
@@ -78,6 +79,14 @@ func TestCheck(t *testing.T) {
 		{"text ok", nb(code([]string{"// expect: text step = 1"}, stdout42)), nil},
 		{"text missing", nb(code([]string{"// expect: text converged"}, stdout42)),
 			[]string{`does not contain "converged"`}},
+		{"progress block", nb(code([]string{"// expect: progress"}, plainDisplay)), nil},
+		{"progress without display", nb(code([]string{"// expect: progress"}, stdout42)),
+			[]string{"no display output"}},
+		{"progress with argument", nb(code([]string{"// expect: progress 1"}, plainDisplay)),
+			[]string{"no arguments"}},
+		{"controls", nb(code([]string{"// expect: controls"}, pngOut)), nil},
+		{"table as markdown with plain text", nb(code([]string{"// expect: text | 0.01 | HIG |"},
+			`{"output_type": "display_data", "metadata": {}, "data": {"text/markdown": "| 0.01 | HIG |", "text/plain": "| 0.01 | HIG |"}}`)), nil},
 		{"unknown marker", nb(code([]string{"// expect: imgae"}, pngOut)),
 			[]string{`unknown marker "imgae"`}},
 		{"error output", nb(code(nil, errOut)), []string{"error output: ERROR: exit status 2"}},
@@ -125,5 +134,18 @@ func TestCheckErrorStripsColour(t *testing.T) {
 func TestParseInvalid(t *testing.T) {
 	if _, err := notebooks.Parse([]byte("{not json")); err == nil {
 		t.Fatal("Parse accepted invalid JSON")
+	}
+}
+
+func TestExpects(t *testing.T) {
+	parsed, err := notebooks.Parse(nb(code([]string{"// expect: progress", "// expect: range loss 0 1"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := parsed.Cells[0]
+	for kind, want := range map[string]bool{"progress": true, "range": true, "image": false, "controls": false} {
+		if got := c.Expects(kind); got != want {
+			t.Errorf("Expects(%q) = %v, want %v", kind, got, want)
+		}
 	}
 }

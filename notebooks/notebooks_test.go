@@ -19,6 +19,11 @@ import (
 // notebooks (for Go developers without Jupyter). CI never sets it.
 const skipEnv = "HIG_SKIP_NOTEBOOKS"
 
+// headlessEnv names the environment variable that, set to 1, tells notebook
+// cells that no browser is attached, so that widgets are not built (they
+// would wait for a browser forever).
+const headlessEnv = "HIG_HEADLESS"
+
 // maxParallel bounds how many notebooks execute at once; each cell is a
 // `go build`, which already keeps the (two) cores busy.
 const maxParallel = 2
@@ -51,26 +56,7 @@ func TestNotebooks(t *testing.T) {
 	before := dirNames(t, ".")
 
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "bin")
-	start := time.Now()
-	run(t, exec.Command("go", "build", "-o", bin+string(filepath.Separator),
-		"github.com/janpfeifer/gonb", "golang.org/x/tools/cmd/goimports"), "..")
-	t.Logf("built gonb and goimports in %v", time.Since(start).Round(time.Millisecond))
-
-	// Everything Jupyter and the kernel write goes below tmp: the kernelspec,
-	// connection files, configuration (none: the user's is not read) and
-	// GoNB's per-kernel Go module (TMPDIR).
-	env := append(os.Environ(),
-		"PATH="+bin+string(filepath.ListSeparator)+os.Getenv("PATH"),
-		"JUPYTER_DATA_DIR="+filepath.Join(tmp, "data"),
-		"JUPYTER_RUNTIME_DIR="+filepath.Join(tmp, "runtime"),
-		"JUPYTER_CONFIG_DIR="+filepath.Join(tmp, "config"),
-		"TMPDIR="+mkdir(t, tmp, "kernel-tmp"),
-	)
-	install := exec.Command(filepath.Join(bin, "gonb"), "--install", "--force_deps", "--raw_error")
-	install.Env = env
-	run(t, install, ".")
-
+	env := kernelEnv(t, tmp)
 	outDir := mkdir(t, tmp, "out")
 	sem := make(chan struct{}, maxParallel)
 	for _, file := range files {
@@ -97,7 +83,9 @@ func TestNotebooks(t *testing.T) {
 				"--ExecutePreprocessor.timeout=600",
 				"--ExecutePreprocessor.record_timing=False",
 				"--output-dir", outDir, abs)
-			cmd.Env = env
+			// No browser: cells with widgets show their default plots and end
+			// (see 05-explore.ipynb).
+			cmd.Env = append(env, headlessEnv+"=1")
 			start := time.Now()
 			out, err := cmd.CombinedOutput()
 			if err != nil {
@@ -128,6 +116,32 @@ func TestNotebooks(t *testing.T) {
 	})
 }
 
+// kernelEnv builds gonb and goimports from the versions in go.mod into
+// tmp/bin, installs the GoNB kernelspec below tmp, and returns the environment
+// for Jupyter processes that use it. Everything Jupyter and the kernel write
+// goes below tmp: the kernelspec, connection files, configuration (none: the
+// user's is not read) and GoNB's per-kernel Go module (TMPDIR).
+func kernelEnv(t *testing.T, tmp string) []string {
+	t.Helper()
+	bin := filepath.Join(tmp, "bin")
+	start := time.Now()
+	run(t, exec.Command("go", "build", "-o", bin+string(filepath.Separator),
+		"github.com/janpfeifer/gonb", "golang.org/x/tools/cmd/goimports"), "..")
+	t.Logf("built gonb and goimports in %v", time.Since(start).Round(time.Millisecond))
+
+	env := append(os.Environ(),
+		"PATH="+bin+string(filepath.ListSeparator)+os.Getenv("PATH"),
+		"JUPYTER_DATA_DIR="+filepath.Join(tmp, "data"),
+		"JUPYTER_RUNTIME_DIR="+filepath.Join(tmp, "runtime"),
+		"JUPYTER_CONFIG_DIR="+filepath.Join(tmp, "config"),
+		"TMPDIR="+mkdir(t, tmp, "kernel-tmp"),
+	)
+	install := exec.Command(filepath.Join(bin, "gonb"), "--install", "--force_deps", "--raw_error")
+	install.Env = env
+	run(t, install, ".")
+	return env
+}
+
 // consultInputs opens every file the notebooks may depend on: the module's Go
 // files, go.mod, go.sum and the notebooks. go test caches a passing result
 // until a file the test opened changes, and the notebooks are run by other
@@ -140,13 +154,13 @@ func consultInputs(t *testing.T) {
 		}
 		name := d.Name()
 		if d.IsDir() {
-			if path != ".." && (strings.HasPrefix(name, ".") || name == "bin" || name == "testdata") {
+			if path != ".." && (strings.HasPrefix(name, ".") || name == "bin" || name == "testdata" || name == "node_modules") {
 				return filepath.SkipDir
 			}
 			return nil
 		}
 		switch filepath.Ext(name) {
-		case ".go", ".ipynb", ".mod", ".sum":
+		case ".go", ".ipynb", ".mod", ".sum", ".json", ".mjs":
 			f, err := os.Open(path)
 			if err != nil {
 				return err

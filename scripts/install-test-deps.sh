@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages that the tests need, if any is missing.
+# Installs the Debian packages that the tests need, if any is missing, and the
+# browser test's npm package (playwright-core, pinned in
+# notebooks/browser/package-lock.json; never a browser download).
 # `make test` and .ci/run call it; this file holds the only list of them.
 #
 # Usage: scripts/install-test-deps.sh [PACKAGE...]
@@ -20,9 +22,31 @@ PACKAGES=(
 	python3-nbclient
 	jupyter-client
 	python3-ipykernel
+	# notebooks/browser_test.go runs every notebook in Debian's Chromium under
+	# the classic Notebook server, driven by playwright-core from npm.
+	chromium
+	jupyter-notebook
 )
+# Node.js and npm drive the browser test; a machine that has them from
+# elsewhere (e.g. NodeSource) keeps its own.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	PACKAGES+=(nodejs npm)
+fi
 
 wanted=("${PACKAGES[@]}" "$@")
+
+# npm_ci installs playwright-core into notebooks/browser/node_modules when it
+# is missing or older than the lockfile.
+npm_ci() {
+	local dir
+	dir="$(cd "$(dirname "$0")/.." && pwd)/notebooks/browser"
+	if [[ -f $dir/node_modules/playwright-core/package.json && $dir/node_modules/.package-lock.json -nt $dir/package-lock.json ]]; then
+		echo "install-test-deps: playwright-core is installed in notebooks/browser"
+		return
+	fi
+	echo "install-test-deps: npm ci in notebooks/browser (playwright-core, no browser download)"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix "$dir" --no-audit --no-fund
+}
 
 if ! command -v dpkg-query >/dev/null; then
 	echo "install-test-deps: not a Debian system (no dpkg-query); make sure these, or their equivalents, are installed: ${wanted[*]}" >&2
@@ -41,6 +65,7 @@ missing_packages() {
 mapfile -t missing < <(missing_packages)
 if ((${#missing[@]} == 0)); then
 	echo "install-test-deps: the Debian packages the tests need are installed (${wanted[*]})"
+	npm_ci
 	exit 0
 fi
 
@@ -71,3 +96,4 @@ if ((${#still[@]})); then
 	echo "install-test-deps: still not installed after apt-get: ${still[*]}" >&2
 	exit 1
 fi
+npm_ci
