@@ -26,9 +26,9 @@ const (
 	chromiumPath = "/usr/bin/chromium"
 	browserDir   = "browser" // package.json, package-lock.json and drive.mjs
 	browserHelp  = `The browser test needs Debian's chromium and jupyter-notebook, Node.js and the
-pinned playwright-core (never a downloaded browser). Install them as .ci/run does:
-    apt-get install -y --no-install-recommends chromium jupyter-notebook
-    npm ci --prefix notebooks/browser
+pinned playwright-core (never a downloaded browser). Install them as make test and
+.ci/run do (as root, or with password-less sudo):
+    bash scripts/install-test-deps.sh
 or set ` + skipEnv + `=1 to skip the notebooks.`
 )
 
