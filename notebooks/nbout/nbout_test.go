@@ -95,3 +95,39 @@ func TestImageRedrawsInPlace(t *testing.T) {
 		}
 	}
 }
+
+func TestTableSendsHTMLAndPlainText(t *testing.T) {
+	got := capture(t)
+	md := "#### λ = 1\n\n| a | b |\n|---|:-:|\n| 1 | <x> |\n\nSeeds: [1 2].\nDiverged: +Inf.\n"
+	Table(md)
+	if len(*got) != 1 {
+		t.Fatalf("sent %d messages, want 1", len(*got))
+	}
+	d := (*got)[0]
+	if d.Data[protocol.MIMETextPlain] != md {
+		t.Errorf("plain text %q, want the markdown %q", d.Data[protocol.MIMETextPlain], md)
+	}
+	if _, ok := d.Data[protocol.MIMETextMarkdown]; ok {
+		t.Errorf("Table sent text/markdown, which an untrusted notebook shows as plain text")
+	}
+	want := "<h4>λ = 1</h4>\n<table>\n<tr><th>a</th><th>b</th></tr>\n<tr><td>1</td><td>&lt;x&gt;</td></tr>\n</table>\n" +
+		"<p>Seeds: [1 2].\nDiverged: +Inf.</p>\n"
+	if h := d.Data[protocol.MIMETextHTML]; h != want {
+		t.Errorf("html:\n%s\nwant:\n%s", h, want)
+	}
+}
+
+func TestTableHTMLEdgeCases(t *testing.T) {
+	for _, c := range []struct{ md, want string }{
+		{"", ""},
+		{"#nospace", "<p>#nospace</p>\n"},
+		{"####### seven", "<p>####### seven</p>\n"},
+		{"| only header |", "<table>\n<tr><th>only header</th></tr>\n</table>\n"},
+		{"| h |\n| not align |", "<table>\n<tr><th>h</th></tr>\n<tr><td>not align</td></tr>\n</table>\n"},
+		{"text\n| a |", "<p>text</p>\n<table>\n<tr><th>a</th></tr>\n</table>\n"},
+	} {
+		if got := TableHTML(c.md); got != c.want {
+			t.Errorf("TableHTML(%q) = %q, want %q", c.md, got, c.want)
+		}
+	}
+}
