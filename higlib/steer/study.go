@@ -310,7 +310,7 @@ func (o *Outcome) Table() string {
 	if o.Steps == 0 {
 		budget = fmt.Sprintf("%s of training time per evaluation run, %s per tuning run", o.Duration, o.TuneDuration)
 	}
-	fmt.Fprintf(&b, "\nSeeds: %v; %s; %d training and %d test samples. Loss: test-set mean of ½‖x(T) − x₀‖². Diverged runs count as +Inf. Saturated: share of hidden ReLU activations on the test set that are inactive (slope 0) at the end.\n",
+	fmt.Fprintf(&b, "\nSeeds: %v; %s; %d training and %d test samples. Loss: test-set mean of ½|x(T) − x₀|². Diverged runs count as +Inf. Saturated: share of hidden ReLU activations on the test set that are inactive (slope 0) at the end.\n",
 		o.Seeds, budget, o.TrainSize, o.TestSize)
 	return b.String()
 }
