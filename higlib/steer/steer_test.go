@@ -224,6 +224,9 @@ func TestStudy(t *testing.T) {
 		if !(s.FinalTestLoss > 0) || math.IsInf(s.FinalTestLoss, 0) {
 			t.Errorf("%s seed %d: final test loss %v", s.Method, s.Seed, s.FinalTestLoss)
 		}
+		if !(s.SigmaMax >= s.SigmaMin && s.SigmaMin > 0) {
+			t.Errorf("%s seed %d: singular values %g … %g", s.Method, s.Seed, s.SigmaMax, s.SigmaMin)
+		}
 		if s.Saturated < 0 || s.Saturated > 1 {
 			t.Errorf("saturated share %v", s.Saturated)
 		}

@@ -50,9 +50,16 @@ type Summary struct {
 	Kappa         float64 `json:"kappa,omitempty"` // GN and HIG only
 	Budget        string  `json:"budget"`
 	Saturated     float64 `json:"saturated"` // share of inactive ReLU units over the test set at the end
-	TrainSize     int     `json:"train_size"`
-	TestSize      int     `json:"test_size"`
-	Tuning        bool    `json:"tuning"`
+	// SigmaMax and SigmaMin are the largest and smallest singular values
+	// of the stacked Jacobian J (512 × 2956) of the first 128 training
+	// samples at the final parameters: the matrix a HIG step would
+	// decompose there.
+	// Both are zero (and left out of JSON) if J could not be formed.
+	SigmaMax  float64 `json:"sigma_max,omitempty"`
+	SigmaMin  float64 `json:"sigma_min,omitempty"`
+	TrainSize int     `json:"train_size"`
+	TestSize  int     `json:"test_size"`
+	Tuning    bool    `json:"tuning"`
 }
 
 // Outcome holds what a study produced.
@@ -278,7 +285,29 @@ func (s *Study) summary(m experiment.Method, r *experiment.Run) Summary {
 	if !spec.FirstOrder() {
 		sum.Tau, sum.Kappa = s.Tau, spec.Kappa
 	}
+	sum.SigmaMax, sum.SigmaMin = s.spectrum(r)
 	return sum
+}
+
+// spectrumBatch is the batch of the spectrum in Summary: HIG's.
+const spectrumBatch = 128
+
+// spectrum returns the largest and smallest singular value of the stacked
+// Jacobian of the first spectrumBatch training samples at the run's final
+// parameters, or zeros if they cannot be computed.
+func (s *Study) spectrum(r *experiment.Run) (hi, lo float64) {
+	setup, err := NewSetup(s.Config, r.Seed)
+	if err != nil || r.Result == nil {
+		return 0, 0
+	}
+	p := setup.Problem()
+	p.Params0 = r.Result.Params
+	st, err := experiment.FirstStep(p, optim.HIG(1), min(spectrumBatch, setup.Train.Len()))
+	if err != nil || len(st.SingularValues) == 0 {
+		return 0, 0
+	}
+	sv := st.SingularValues
+	return sv[0], sv[len(sv)-1]
 }
 
 // Index returns the position of the method with key, or −1.
@@ -308,7 +337,10 @@ func (o *Outcome) Table() string {
 	}
 	budget := fmt.Sprintf("%d steps per run", o.Steps)
 	if o.Steps == 0 {
-		budget = fmt.Sprintf("%s of training time per evaluation run, %s per tuning run", o.Duration, o.TuneDuration)
+		budget = fmt.Sprintf("%s of training time per evaluation run", o.Duration)
+		if len(o.Tuning) > 0 {
+			budget += fmt.Sprintf(", %s per tuning run", o.TuneDuration)
+		}
 	}
 	fmt.Fprintf(&b, "\nSeeds: %v; %s; %d training and %d test samples. Loss: test-set mean of ½|x(T) − x₀|². Diverged runs count as +Inf. Saturated: share of hidden ReLU activations on the test set that are inactive (slope 0) at the end.\n",
 		o.Seeds, budget, o.TrainSize, o.TestSize)
