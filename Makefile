@@ -18,7 +18,7 @@ NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help kernel lab notebooks test figures scaling gn-study bench bench-numpy clean
+.PHONY: help kernel lab notebooks test figures scaling oscillators gn-study bench bench-numpy clean
 
 help: ## List the targets.
 	@echo "Targets:"
@@ -62,19 +62,23 @@ test: ## go vet, then go test ./... (includes executing and checking the noteboo
 	$(GO) vet ./...
 	$(GO) test -timeout=30m ./...
 
-figures: ## The main job: the toy study (figures/toy_*) and the step-cost scaling (figures/scaling.*), ≈ 3 min.
+figures: ## The main job: the toy study (figures/toy_*), the step-cost scaling (figures/scaling.*) and a short oscillator comparison (figures/oscillators*), ≈ 5 min.
 	$(GO) run ./cmd/hig toy -out figures
 	$(GO) run ./cmd/hig scaling -reps 9 -out figures
+	$(GO) run ./cmd/hig oscillators -budget 8s -tune-budget 2s -test 1024 -out figures
 
 scaling: ## Only the step-cost scaling figure (figures/scaling.*), ≈ 30 s.
 	$(GO) run ./cmd/hig scaling -reps 9 -out figures
+
+oscillators: ## The paper's oscillator comparison at 60 s per run, 3 seeds (figures/oscillators-60s/), ≈ 15 min.
+	$(GO) run ./cmd/hig oscillators -budget 60s -out figures/oscillators-60s
 
 gn-study: ## Why Gauss-Newton differs from the chapter: GN and HIG at τ = 1e-4, 1e-2 and with float32-rounded inputs (figures/gn-*/), ≈ 5 min.
 	for t in 1e-4 1e-2; do $(GO) run ./cmd/hig toy -methods gn,hig -tau $$t -out figures/gn-tau$$t || exit 1; done
 	$(GO) run ./cmd/hig toy -methods gn,hig -round32 -out figures/gn-round32
 
 bench: ## Benchmarks of the HIG step and the half-inverse (ratios: solver vs reference).
-	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep' -benchmem -benchtime=20x ./higlib/...
+	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep|Oscillator' -benchmem -benchtime=20x ./higlib/...
 
 bench-numpy: ## The same half-inverse in numpy (LAPACK SVD) beside the Go Solver; needs python3-numpy.
 	$(PYTHON) scripts/bench_numpy.py
