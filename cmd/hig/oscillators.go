@@ -39,7 +39,7 @@ func oscillatorsCmd(args []string, stdout, stderr io.Writer) error {
 	lrs := fs.String("lr", "", "fixed learning `rates` that skip tuning, e.g. adam=3e-4,hig=1")
 	ntrain := fs.Int("train", 4096, "training set `size`")
 	ntest := fs.Int("test", 4096, "test set `size`")
-	records := fs.Int("records", 50, "test-loss records per run (`count`)")
+	records := fs.Int("records", 50, "`number` of test-loss records per run")
 	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ of GN and HIG, relative to the largest singular value")
 	out := fs.String("out", "figures", "output `folder`")
 	quiet := fs.Bool("quiet", false, "do not print progress")
