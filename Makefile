@@ -20,7 +20,7 @@ NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help kernel lab notebooks test-deps test figures scaling gn-study bench bench-numpy clean $(BIN)/hig
+.PHONY: help kernel lab notebooks test-deps test figures scaling oscillators gn-study bench bench-numpy clean $(BIN)/hig
 
 help: ## List the targets.
 	@echo "Targets:"
@@ -87,20 +87,25 @@ test: ## Install what the tests need if missing (scripts/install-test-deps.sh), 
 	@echo "  which runs the notebooks under the GoNB kernel, headlessly and in Chromium (3-5 min), print nothing before (HIG_SKIP_NOTEBOOKS=1 skips these)"
 	@$(GO) test -timeout=30m ./...
 
-figures: $(BIN)/hig ## The main job: the toy study (figures/toy_*) and the step-cost scaling (figures/scaling.*), ≈ 3 min.
+figures: $(BIN)/hig ## The main job: the toy study (figures/toy_*), the step-cost scaling (figures/scaling.*) and a short oscillator comparison (figures/oscillators*), ≈ 5 min.
 	$(BIN)/hig toy -out figures
 	$(BIN)/hig scaling -reps 9 -out figures
+	$(BIN)/hig oscillators -budget 8s -tune-budget 2s -test 1024 -out figures
 
 scaling: $(BIN)/hig ## Only the step-cost scaling figure (figures/scaling.*), ≈ 30 s.
 	$(BIN)/hig scaling -reps 9 -out figures
+
+oscillators: $(BIN)/hig ## The paper's oscillator comparison at 60 s per run, 3 seeds (figures/oscillators-60s/), ≈ 15 min.
+	@echo "hig oscillators: 9 tuning runs of 15 s and 9 runs of 60 s, one at a time (wall-clock budgets: keep the machine otherwise idle)"
+	$(BIN)/hig oscillators -budget 60s -out figures/oscillators-60s
 
 gn-study: $(BIN)/hig ## Why Gauss-Newton differs from the chapter: GN and HIG at τ = 1e-4, 1e-2 and with float32-rounded inputs (figures/gn-*/), ≈ 5 min.
 	$(BIN)/hig toy -methods gn,hig -tau 1e-4 -out figures/gn-tau1e-4
 	$(BIN)/hig toy -methods gn,hig -tau 1e-2 -out figures/gn-tau1e-2
 	$(BIN)/hig toy -methods gn,hig -round32 -out figures/gn-round32
 
-bench: ## Benchmarks of the HIG step, the half-inverse (ratios: solver vs reference) and the Dgemm kernel (GFLOP/s vs gonum).
-	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep|Dgemm' -benchmem -benchtime=20x ./higlib/...
+bench: ## Benchmarks of the HIG step, the half-inverse (ratios: solver vs reference), the Dgemm kernel (GFLOP/s vs gonum) and the oscillator experiment.
+	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep|Dgemm|Oscillator' -benchmem -benchtime=20x ./higlib/...
 
 bench-numpy: ## The same half-inverse in numpy (LAPACK SVD) beside the Go Solver; needs python3-numpy.
 	$(PYTHON) scripts/bench_numpy.py

@@ -6,6 +6,7 @@
 //	hig toy  [flags]   reproduce the chapter's figures (λ = 1 and λ = 0.01)
 //	hig step [flags]   print one update as JSON
 //	hig scaling [flags] time a HIG step against batch size and parameter count
+//	hig oscillators [flags] the paper's coupled-oscillator experiment
 //
 // Run "hig COMMAND -help" for the flags of each command.
 package main
@@ -31,8 +32,12 @@ Usage:
   hig scaling [flags] time the Jacobian, the decomposition and a whole HIG step
                      against batch size and parameter count, write
                      figures/scaling.png|svg and figures/scaling.json
+  hig oscillators [flags] the paper's main experiment: Adam, Gauss-Newton and HIG
+                     train a network through a coupled-oscillator simulator under
+                     equal wall-clock budgets, write figures/oscillators.png|svg
+                     and figures/oscillators_summary.json
 
-Run "hig COMMAND -help" (toy, step, scaling) for the flags of each command.
+Run "hig COMMAND -help" (toy, step, scaling, oscillators) for the flags of each command.
 `
 
 func main() {
@@ -109,6 +114,8 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		err = stepCmd(args[1:], stdout, stderr)
 	case "scaling":
 		err = scalingCmd(ctx, args[1:], stdout, stderr)
+	case "oscillators":
+		err = oscillatorsCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

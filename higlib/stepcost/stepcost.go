@@ -19,6 +19,7 @@ import (
 	"github.com/higlab/hig/higlib/nn"
 	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
+	"github.com/higlab/hig/higlib/oscillator"
 	"github.com/higlab/hig/higlib/physics"
 )
 
@@ -51,6 +52,19 @@ func Wide(h, b int) Case {
 	return Case{Name: fmt.Sprintf("wide-h%d-b%d", h, b), Sizes: []int{4, h, h, h, 96},
 		Acts: []nn.Activation{nn.ReLU, nn.ReLU, nn.ReLU, nn.Identity},
 		Phys: &physics.Linear{Rows: 4, Cols: 96, Data: a}, Batch: b}
+}
+
+// Oscillator returns the shape of the paper's oscillator experiment with its
+// real simulator: the 4 → 20 → 20 → 20 → 96 ReLU network followed by the
+// chain of two coupled oscillators over 96 RK4 steps (package oscillator), at
+// batch size b. With b = 128, J is 512 × 2956, the shape of Wide(20, 128).
+func Oscillator(b int) Case {
+	chain, err := oscillator.New(oscillator.Config{})
+	if err != nil {
+		panic(err) // the default configuration is valid
+	}
+	return Case{Name: fmt.Sprintf("oscillator-b%d", b), Sizes: []int{4, 20, 20, 20, 96},
+		Acts: []nn.Activation{nn.ReLU, nn.ReLU, nn.ReLU, nn.Identity}, Phys: chain, Batch: b}
 }
 
 // Bench is a problem of one Case ready for repeated steps: random inputs

@@ -1,0 +1,348 @@
+package steer
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/higlab/hig/higlib/experiment"
+	"github.com/higlab/hig/higlib/optim"
+	"github.com/higlab/hig/higlib/train"
+)
+
+// Study is the paper's comparison: for every method, pick the learning rate
+// from its grid by the median final test loss over the tuning seeds (each
+// run with the budget TuneDuration), then train with that rate on every
+// evaluation seed with the budget Duration. Runs execute one at a time, so
+// that no run shares the machine with another and the wall-clock budgets
+// are comparable. The tuning seeds differ from the evaluation seeds.
+type Study struct {
+	Config
+	// Methods are method keys (see Specs); zero length means Methods.
+	Methods []string
+	// Seeds are the evaluation seeds; zero length means 1, 2, 3.
+	Seeds []uint64
+	// TuneSeeds are the seeds of the learning-rate search; zero length
+	// means 1001.
+	TuneSeeds []uint64
+	// Grid holds the learning rates tried per method key; a method missing
+	// from it uses its spec's Grid. A single rate skips tuning.
+	Grid map[string][]float64
+	// Progress, if not nil, receives one line per finished run and, while
+	// a run trains, a line after every tenth of its budget.
+	Progress func(line string)
+}
+
+// Summary is one run of the study, as written to
+// figures/oscillators_summary.json.
+type Summary struct {
+	Method        string  `json:"method"`
+	Seed          uint64  `json:"seed"`
+	FinalTestLoss float64 `json:"final_test_loss"` // batch-mean ½‖x(T) − x₀‖² over the test set; last finite value if diverged
+	Diverged      bool    `json:"diverged"`
+	Steps         int     `json:"steps"`
+	WallSeconds   float64 `json:"wall_seconds"` // training time, recording excluded
+	LearnRate     float64 `json:"learning_rate"`
+	BatchSize     int     `json:"batch_size"`
+	Tau           float64 `json:"tau,omitempty"`   // GN and HIG only
+	Kappa         float64 `json:"kappa,omitempty"` // GN and HIG only
+	Budget        string  `json:"budget"`
+	Saturated     float64 `json:"saturated"` // share of inactive ReLU units over the test set at the end
+	// SigmaMax and SigmaMin are the largest and smallest singular values
+	// of the stacked Jacobian J (512 × 2956) of the first 128 training
+	// samples at the final parameters: the matrix a HIG step would
+	// decompose there.
+	// Both are zero (and left out of JSON) if J could not be formed.
+	SigmaMax  float64 `json:"sigma_max,omitempty"`
+	SigmaMin  float64 `json:"sigma_min,omitempty"`
+	TrainSize int     `json:"train_size"`
+	TestSize  int     `json:"test_size"`
+	Tuning    bool    `json:"tuning"`
+}
+
+// Outcome holds what a study produced.
+type Outcome struct {
+	Config
+	Methods []string // keys, in the study's order
+	Seeds   []uint64
+	// Exp is the comparison in the form of package experiment: chosen
+	// rates, evaluation and tuning runs (with their recorders), notes.
+	Exp *experiment.Outcome
+	// Summaries holds the evaluation runs, method-major; Tuning the
+	// learning-rate search runs.
+	Summaries, Tuning []Summary
+}
+
+func (s *Study) defaults() {
+	s.Config.defaults()
+	if len(s.Methods) == 0 {
+		s.Methods = slices.Clone(Methods)
+	}
+	if len(s.Seeds) == 0 {
+		s.Seeds = []uint64{1, 2, 3}
+	}
+	if len(s.TuneSeeds) == 0 {
+		s.TuneSeeds = []uint64{1001}
+	}
+}
+
+// Validate checks the study's settings before anything runs.
+func (s *Study) Validate() error {
+	if err := s.Config.Validate(); err != nil {
+		return err
+	}
+	s.defaults()
+	seen := map[string]bool{}
+	for _, k := range s.Methods {
+		if _, err := Spec(k); err != nil {
+			return err
+		}
+		if seen[k] {
+			return fmt.Errorf("steer: method %s given twice", k)
+		}
+		seen[k] = true
+	}
+	for k := range s.Grid {
+		if !seen[k] {
+			return fmt.Errorf("steer: learning rates given for %s, which is not among the methods %v", k, s.Methods)
+		}
+	}
+	st, err := s.experiment(false)
+	if err != nil {
+		return err
+	}
+	return st.Validate()
+}
+
+// Runs returns how many training runs Run makes.
+func (s *Study) Runs() int {
+	if err := s.Validate(); err != nil {
+		return 0
+	}
+	st, _ := s.experiment(false)
+	return st.Runs()
+}
+
+// budget returns the wall-clock budget of tuning or evaluation runs.
+func (s *Study) budget(tuning bool) time.Duration {
+	if tuning {
+		return s.TuneDuration
+	}
+	return s.Duration
+}
+
+// experiment returns the study in package experiment's terms, with the
+// budget of tuning or of evaluation runs. s must have its defaults.
+func (s *Study) experiment(tuning bool) (*experiment.Study, error) {
+	c := s.Config
+	st := &experiment.Study{
+		Build: func(seed uint64) (*experiment.Problem, error) {
+			setup, err := NewSetup(c, seed)
+			if err != nil {
+				return nil, err
+			}
+			return setup.Problem(), nil
+		},
+		Seeds: s.Seeds, TuneSeeds: s.TuneSeeds,
+		Settings: train.Settings{Steps: c.Steps, Duration: s.budget(tuning)},
+	}
+	if c.Steps > 0 {
+		st.Settings.Duration = 0
+		st.Settings.RecordEvery = max(1, c.Steps/c.Records)
+	} else {
+		st.Settings.RecordInterval = st.Settings.Duration / time.Duration(c.Records)
+	}
+	for _, key := range s.Methods {
+		spec, err := Spec(key)
+		if err != nil {
+			return nil, err
+		}
+		grid := s.Grid[key]
+		if len(grid) == 0 {
+			grid = spec.Grid
+		}
+		tau := c.Tau
+		st.Methods = append(st.Methods, experiment.Method{
+			Name: spec.Label, Key: spec.Key, Grid: slices.Clone(grid), BatchSize: spec.BatchSize,
+			New: func(lr float64) (optim.Method, error) { return spec.New(lr, tau), nil },
+		})
+	}
+	for _, m := range st.Methods {
+		if m.BatchSize > c.TrainSize {
+			return nil, fmt.Errorf("steer: %s's batch size %d exceeds the training set (%d samples)", m.Name, m.BatchSize, c.TrainSize)
+		}
+	}
+	return st, nil
+}
+
+// Run tunes and runs the study, one run at a time: for each method, its
+// tuning runs (grid-major, then by tuning seed), then its evaluation runs.
+func (s *Study) Run() (*Outcome, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	tune, err := s.experiment(true)
+	if err != nil {
+		return nil, err
+	}
+	eval, err := s.experiment(false)
+	if err != nil {
+		return nil, err
+	}
+	out := &Outcome{Config: s.Config, Methods: s.Methods, Seeds: s.Seeds}
+	exp := &experiment.Outcome{Seeds: slices.Clone(s.Seeds), Best: make([]float64, len(s.Methods)),
+		Runs: make([][]*experiment.Run, len(s.Methods)), Tuning: make([][]*experiment.Run, len(s.Methods))}
+	out.Exp = exp
+	for i, m := range eval.Methods {
+		exp.Methods = append(exp.Methods, m.Name)
+		best := m.Grid[0]
+		if len(m.Grid) > 1 {
+			bestLoss := math.Inf(1)
+			for k, lr := range m.Grid {
+				var losses []float64
+				for _, seed := range s.TuneSeeds {
+					r, err := s.one(tune, m, lr, seed, true)
+					if err != nil {
+						return nil, err
+					}
+					exp.Tuning[i] = append(exp.Tuning[i], r)
+					out.Tuning = append(out.Tuning, s.summary(m, r))
+					losses = append(losses, r.FinalLoss())
+				}
+				if l := experiment.Median(losses); l < bestLoss || k == 0 {
+					best, bestLoss = lr, l
+				}
+			}
+			if lo, hi := slices.Min(m.Grid), slices.Max(m.Grid); best == lo || best == hi {
+				edge := "largest"
+				if best == lo {
+					edge = "smallest"
+				}
+				note := fmt.Sprintf("%s: the chosen learning rate %g is the %s of the grid %v; a wider grid might do better", m.Name, best, edge, m.Grid)
+				exp.Notes = append(exp.Notes, note)
+				s.progress("note: " + note)
+			}
+		}
+		exp.Best[i] = best
+		for _, seed := range s.Seeds {
+			r, err := s.one(eval, m, best, seed, false)
+			if err != nil {
+				return nil, err
+			}
+			exp.Runs[i] = append(exp.Runs[i], r)
+			out.Summaries = append(out.Summaries, s.summary(m, r))
+		}
+	}
+	return out, nil
+}
+
+func (s *Study) progress(line string) {
+	if s.Progress != nil {
+		s.Progress(line)
+	}
+}
+
+// one trains one run of st, reporting its progress every tenth of the
+// budget while it trains.
+func (s *Study) one(st *experiment.Study, m experiment.Method, lr float64, seed uint64, tuning bool) (*experiment.Run, error) {
+	st2 := *st
+	st2.Progress = s.Progress
+	if s.Progress != nil {
+		kind := "seed"
+		if tuning {
+			kind = "tuning seed"
+		}
+		every := st.Settings.Duration.Seconds() / 10
+		next := every
+		st2.Settings.Recorder = train.Func(func(loc *train.Location, op train.Operation, _ *train.Stats) error {
+			if op == train.MajorIteration && every > 0 && loc.Seconds >= next {
+				for next <= loc.Seconds {
+					next += every
+				}
+				s.Progress(fmt.Sprintf("  %-12s lr=%-6g %s %d: %5.1f s, %d steps, batch loss %.3g",
+					m.Name, lr, kind, seed, loc.Seconds, loc.Step, loc.BatchLoss))
+			}
+			return nil
+		})
+	}
+	return st2.One(m, lr, seed, tuning)
+}
+
+func (s *Study) summary(m experiment.Method, r *experiment.Run) Summary {
+	spec, _ := Spec(m.Key)
+	budget := fmt.Sprintf("%d steps", s.Steps)
+	if s.Steps == 0 {
+		budget = "wall-clock " + s.budget(r.Tuning).String()
+	}
+	sum := Summary{
+		Method: m.Key, Seed: r.Seed, FinalTestLoss: r.Validation.Loss.Last(), Diverged: r.Err != nil,
+		Steps: r.Result.Stats.Steps, WallSeconds: r.Result.Stats.Runtime.Seconds(),
+		LearnRate: r.LearnRate, BatchSize: m.BatchSize, Budget: budget,
+		Saturated: r.Saturation.Saturated.Last(), TrainSize: s.TrainSize, TestSize: s.TestSize, Tuning: r.Tuning,
+	}
+	if !spec.FirstOrder() {
+		sum.Tau, sum.Kappa = s.Tau, spec.Kappa
+	}
+	sum.SigmaMax, sum.SigmaMin = s.spectrum(r)
+	return sum
+}
+
+// spectrumBatch is the batch of the spectrum in Summary: HIG's.
+const spectrumBatch = 128
+
+// spectrum returns the largest and smallest singular value of the stacked
+// Jacobian of the first spectrumBatch training samples at the run's final
+// parameters, or zeros if they cannot be computed.
+func (s *Study) spectrum(r *experiment.Run) (hi, lo float64) {
+	setup, err := NewSetup(s.Config, r.Seed)
+	if err != nil || r.Result == nil {
+		return 0, 0
+	}
+	p := setup.Problem()
+	p.Params0 = r.Result.Params
+	st, err := experiment.FirstStep(p, optim.HIG(1), min(spectrumBatch, setup.Train.Len()))
+	if err != nil || len(st.SingularValues) == 0 {
+		return 0, 0
+	}
+	sv := st.SingularValues
+	return sv[0], sv[len(sv)-1]
+}
+
+// Index returns the position of the method with key, or −1.
+func (o *Outcome) Index(key string) int { return slices.Index(o.Methods, key) }
+
+// Median returns the median final test loss of the evaluation runs of the
+// method with key; diverged runs count as +Inf. It is NaN for an unknown
+// key.
+func (o *Outcome) Median(key string) float64 {
+	i := o.Index(key)
+	if i < 0 {
+		return math.NaN()
+	}
+	return o.Exp.Median(i)
+}
+
+// Table returns a Markdown table of the evaluation runs: per method the
+// chosen learning rate, the median, smallest and largest final test loss
+// over the seeds, the share of inactive ReLU units and the median steps
+// and seconds.
+func (o *Outcome) Table() string {
+	var b strings.Builder
+	b.WriteString(experiment.TableHeader(""))
+	b.WriteString(o.Exp.TableRows(""))
+	for _, n := range o.Exp.Notes {
+		fmt.Fprintf(&b, "\nNote: %s.\n", n)
+	}
+	budget := fmt.Sprintf("%d steps per run", o.Steps)
+	if o.Steps == 0 {
+		budget = fmt.Sprintf("%s of training time per evaluation run", o.Duration)
+		if len(o.Tuning) > 0 {
+			budget += fmt.Sprintf(", %s per tuning run", o.TuneDuration)
+		}
+	}
+	fmt.Fprintf(&b, "\nSeeds: %v; %s; %d training and %d test samples. Loss: test-set mean of ½|x(T) − x₀|². Diverged runs count as +Inf. Saturated: share of hidden ReLU activations on the test set that are inactive (slope 0) at the end.\n",
+		o.Seeds, budget, o.TrainSize, o.TestSize)
+	return b.String()
+}
