@@ -93,6 +93,13 @@ type Study struct {
 	// Settings are the training settings of every run; Seed is replaced by
 	// the run's seed and Recorder is added to the study's own recorders.
 	Settings train.Settings
+	// Tune, if not nil, adjusts the settings of a tuning run (e.g. a
+	// shorter wall-clock budget); nil gives tuning runs the settings of the
+	// evaluation runs.
+	Tune func(*train.Settings)
+	// Observe, if not nil, returns an extra recorder for one run (e.g. live
+	// progress while it trains), or nil.
+	Observe func(m Method, lr float64, seed uint64, tuning bool) train.Recorder
 	// Track is the validation sample whose output path is recorded.
 	Track int
 	// Progress, if not nil, receives one line per finished run.
@@ -331,7 +338,14 @@ func (s *Study) One(m Method, lr float64, seed uint64, tuning bool) (*Run, error
 	if m.BatchSize > 0 {
 		set.BatchSize = m.BatchSize
 	}
-	set.Recorder = train.Recorders{&r.Validation, &r.Saturation, &r.Track, s.Settings.Recorder}
+	if tuning && s.Tune != nil {
+		s.Tune(&set)
+	}
+	var observe train.Recorder
+	if s.Observe != nil {
+		observe = s.Observe(m, lr, seed, tuning)
+	}
+	set.Recorder = train.Recorders{&r.Validation, &r.Saturation, &r.Track, s.Settings.Recorder, observe}
 	res, err := train.Train(p.Obj, p.Train, p.Params0, opt, &set)
 	if res == nil {
 		return nil, err

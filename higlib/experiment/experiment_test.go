@@ -190,3 +190,29 @@ func TestFirstStep(t *testing.T) {
 		t.Errorf("Gauss-Newton, η = 1e308: error %v, want ErrOverflow", err)
 	}
 }
+
+func TestTuneAndObserve(t *testing.T) {
+	st := toyStudy()
+	st.Methods[1].Steps = 0 // HIG takes the study's 20 steps
+	st.Tune = func(s *train.Settings) { s.Steps = 5 }
+	calls := map[bool]int{}
+	st.Observe = func(m experiment.Method, lr float64, seed uint64, tuning bool) train.Recorder {
+		calls[tuning]++
+		return nil
+	}
+	out, err := st.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range out.Tuning[0] {
+		if r.Result.Stats.Steps != 5 {
+			t.Errorf("tuning run took %d steps, want Tune's 5", r.Result.Stats.Steps)
+		}
+	}
+	if r := out.Runs[0][0]; r.Result.Stats.Steps != 20 {
+		t.Errorf("evaluation run took %d steps, want 20", r.Result.Stats.Steps)
+	}
+	if calls[true] != 2 || calls[false] != 4 {
+		t.Errorf("Observe called %d times for tuning and %d for evaluation runs, want 2 and 4", calls[true], calls[false])
+	}
+}

@@ -109,7 +109,7 @@ func (s *Study) Validate() error {
 			return fmt.Errorf("steer: learning rates given for %s, which is not among the methods %v", k, s.Methods)
 		}
 	}
-	st, err := s.experiment(false)
+	st, err := s.experiment()
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func (s *Study) Runs() int {
 	if err := s.Validate(); err != nil {
 		return 0
 	}
-	st, _ := s.experiment(false)
+	st, _ := s.experiment()
 	return st.Runs()
 }
 
@@ -133,9 +133,10 @@ func (s *Study) budget(tuning bool) time.Duration {
 	return s.Duration
 }
 
-// experiment returns the study in package experiment's terms, with the
-// budget of tuning or of evaluation runs. s must have its defaults.
-func (s *Study) experiment(tuning bool) (*experiment.Study, error) {
+// experiment returns the study in package experiment's terms: evaluation
+// runs get Duration, tuning runs TuneDuration, and every run reports its
+// progress every tenth of its budget. s must have its defaults.
+func (s *Study) experiment() (*experiment.Study, error) {
 	c := s.Config
 	st := &experiment.Study{
 		Build: func(seed uint64) (*experiment.Problem, error) {
@@ -146,13 +147,21 @@ func (s *Study) experiment(tuning bool) (*experiment.Study, error) {
 			return setup.Problem(), nil
 		},
 		Seeds: s.Seeds, TuneSeeds: s.TuneSeeds,
-		Settings: train.Settings{Steps: c.Steps, Duration: s.budget(tuning)},
+		Settings: train.Settings{Steps: c.Steps, Duration: s.budget(false)},
+		Progress: s.Progress,
 	}
 	if c.Steps > 0 {
 		st.Settings.Duration = 0
 		st.Settings.RecordEvery = max(1, c.Steps/c.Records)
 	} else {
 		st.Settings.RecordInterval = st.Settings.Duration / time.Duration(c.Records)
+		st.Tune = func(set *train.Settings) {
+			set.Duration = s.budget(true)
+			set.RecordInterval = set.Duration / time.Duration(c.Records)
+		}
+	}
+	if s.Progress != nil {
+		st.Observe = s.observe
 	}
 	for _, key := range s.Methods {
 		spec, err := Spec(key)
@@ -183,91 +192,48 @@ func (s *Study) Run() (*Outcome, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	tune, err := s.experiment(true)
+	st, err := s.experiment()
 	if err != nil {
 		return nil, err
 	}
-	eval, err := s.experiment(false)
+	exp, err := st.Run()
 	if err != nil {
 		return nil, err
 	}
-	out := &Outcome{Config: s.Config, Methods: s.Methods, Seeds: s.Seeds}
-	exp := &experiment.Outcome{Seeds: slices.Clone(s.Seeds), Best: make([]float64, len(s.Methods)),
-		Runs: make([][]*experiment.Run, len(s.Methods)), Tuning: make([][]*experiment.Run, len(s.Methods))}
-	out.Exp = exp
-	for i, m := range eval.Methods {
-		exp.Methods = append(exp.Methods, m.Name)
-		best := m.Grid[0]
-		if len(m.Grid) > 1 {
-			bestLoss := math.Inf(1)
-			for k, lr := range m.Grid {
-				var losses []float64
-				for _, seed := range s.TuneSeeds {
-					r, err := s.one(tune, m, lr, seed, true)
-					if err != nil {
-						return nil, err
-					}
-					exp.Tuning[i] = append(exp.Tuning[i], r)
-					out.Tuning = append(out.Tuning, s.summary(m, r))
-					losses = append(losses, r.FinalLoss())
-				}
-				if l := experiment.Median(losses); l < bestLoss || k == 0 {
-					best, bestLoss = lr, l
-				}
-			}
-			if lo, hi := slices.Min(m.Grid), slices.Max(m.Grid); best == lo || best == hi {
-				edge := "largest"
-				if best == lo {
-					edge = "smallest"
-				}
-				note := fmt.Sprintf("%s: the chosen learning rate %g is the %s of the grid %v; a wider grid might do better", m.Name, best, edge, m.Grid)
-				exp.Notes = append(exp.Notes, note)
-				s.progress("note: " + note)
-			}
+	out := &Outcome{Config: s.Config, Methods: s.Methods, Seeds: s.Seeds, Exp: exp}
+	for i, m := range st.Methods {
+		for _, r := range exp.Tuning[i] {
+			out.Tuning = append(out.Tuning, s.summary(m, r))
 		}
-		exp.Best[i] = best
-		for _, seed := range s.Seeds {
-			r, err := s.one(eval, m, best, seed, false)
-			if err != nil {
-				return nil, err
-			}
-			exp.Runs[i] = append(exp.Runs[i], r)
+		for _, r := range exp.Runs[i] {
 			out.Summaries = append(out.Summaries, s.summary(m, r))
 		}
 	}
 	return out, nil
 }
 
-func (s *Study) progress(line string) {
-	if s.Progress != nil {
-		s.Progress(line)
+// observe returns a recorder that reports a run's progress every tenth of
+// its wall-clock budget.
+func (s *Study) observe(m experiment.Method, lr float64, seed uint64, tuning bool) train.Recorder {
+	kind := "seed"
+	if tuning {
+		kind = "tuning seed"
 	}
-}
-
-// one trains one run of st, reporting its progress every tenth of the
-// budget while it trains.
-func (s *Study) one(st *experiment.Study, m experiment.Method, lr float64, seed uint64, tuning bool) (*experiment.Run, error) {
-	st2 := *st
-	st2.Progress = s.Progress
-	if s.Progress != nil {
-		kind := "seed"
-		if tuning {
-			kind = "tuning seed"
-		}
-		every := st.Settings.Duration.Seconds() / 10
-		next := every
-		st2.Settings.Recorder = train.Func(func(loc *train.Location, op train.Operation, _ *train.Stats) error {
-			if op == train.MajorIteration && every > 0 && loc.Seconds >= next {
-				for next <= loc.Seconds {
-					next += every
-				}
-				s.Progress(fmt.Sprintf("  %-12s lr=%-6g %s %d: %5.1f s, %d steps, batch loss %.3g",
-					m.Name, lr, kind, seed, loc.Seconds, loc.Step, loc.BatchLoss))
+	every := s.budget(tuning).Seconds() / 10
+	if s.Steps > 0 {
+		every = 0
+	}
+	next := every
+	return train.Func(func(loc *train.Location, op train.Operation, _ *train.Stats) error {
+		if op == train.MajorIteration && every > 0 && loc.Seconds >= next {
+			for next <= loc.Seconds {
+				next += every
 			}
-			return nil
-		})
-	}
-	return st2.One(m, lr, seed, tuning)
+			s.Progress(fmt.Sprintf("  %-12s lr=%-6g %s %d: %5.1f s, %d steps, batch loss %.3g",
+				m.Name, lr, kind, seed, loc.Seconds, loc.Step, loc.BatchLoss))
+		}
+		return nil
+	})
 }
 
 func (s *Study) summary(m experiment.Method, r *experiment.Run) Summary {

@@ -25,3 +25,22 @@ func TestFinite(t *testing.T) {
 		}
 	}
 }
+
+func TestHelpers(t *testing.T) {
+	if i := FirstNotFinite([]float64{1, 2, math.Inf(-1), math.NaN()}); i != 2 {
+		t.Errorf("FirstNotFinite = %d, want 2", i)
+	}
+	if i := FirstNotFinite([]float64{1}); i != -1 {
+		t.Errorf("FirstNotFinite of finite values = %d", i)
+	}
+	if m := MaxAbs([]float64{1, -3, 2}); m != 3 {
+		t.Errorf("MaxAbs = %v", m)
+	}
+	negZero := math.Copysign(0, -1)
+	if SameBits([]float64{0}, []float64{negZero}) || !SameBits([]float64{math.NaN()}, []float64{math.NaN()}) || SameBits([]float64{1}, nil) {
+		t.Error("SameBits does not compare bit patterns")
+	}
+	if f := Filled(3, 7); len(f) != 3 || f[2] != 7 {
+		t.Errorf("Filled = %v", f)
+	}
+}

@@ -21,6 +21,8 @@ import (
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/higlab/hig/internal/num"
+
 	"github.com/higlab/hig/higlib/nn"
 )
 
@@ -87,10 +89,10 @@ func Check(t testing.TB, net nn.Network, c *Config) {
 	a, b := make([]float64, P), make([]float64, P)
 	net.Init(a, rand.New(rand.NewPCG(cfg.Seed, 1)))
 	net.Init(b, rand.New(rand.NewPCG(cfg.Seed, 1)))
-	if !sameBits(a, b) {
+	if !num.SameBits(a, b) {
 		t.Error("Init with the same rng state gives other bits")
 	}
-	if k := firstNotFinite(a); k >= 0 {
+	if k := num.FirstNotFinite(a); k >= 0 {
 		t.Errorf("Init wrote %v into parameter %d", a[k], k)
 	}
 
@@ -126,19 +128,19 @@ func Check(t testing.TB, net nn.Network, c *Config) {
 			t.Fatalf("point %d: Forward returned %d outputs, Dims says %d", i, len(z), out)
 		}
 		p.z = slices.Clone(z)
-		if !sameBits(p.params, th0) || !sameBits(p.x, x0) {
+		if !num.SameBits(p.params, th0) || !num.SameBits(p.x, x0) {
 			t.Errorf("point %d: Forward modified θ or x", i)
 		}
-		p.jac = fill(out*P, math.NaN())
+		p.jac = num.Filled(out*P, math.NaN())
 		ev.SeededJacobian(p.jac, eye, out)
-		if k := firstNotFinite(p.jac); k >= 0 {
+		if k := num.FirstNotFinite(p.jac); k >= 0 {
 			t.Errorf("point %d: Jacobian entry (%d, %d) = %v (not written, or not finite)", i, k/P, k%P, p.jac[k])
 		}
 		fdEv := net.NewEvaluator()
 		want := mat.NewDense(out, P, nil)
 		fd.Jacobian(want, func(z, th []float64) { copy(z, fdEv.Forward(th, p.x)) }, p.params,
 			&fd.JacobianSettings{Formula: fd.Central})
-		scale := 1 + maxAbs(want.RawMatrix().Data)
+		scale := 1 + num.MaxAbs(want.RawMatrix().Data)
 		bad := 0
 		for r := 0; r < out; r++ {
 			for k := 0; k < P; k++ {
@@ -160,7 +162,7 @@ func Check(t testing.TB, net nn.Network, c *Config) {
 		for k := range seed {
 			seed[k] = rng.NormFloat64()
 		}
-		got := fill(r*P, math.NaN())
+		got := num.Filled(r*P, math.NaN())
 		ev.SeededJacobian(got, seed, r)
 		v := make([]float64, out)
 		for k := range v {
@@ -201,7 +203,7 @@ func Check(t testing.TB, net nn.Network, c *Config) {
 		z := fresh.Forward(p.params, p.x)
 		jac := make([]float64, out*P)
 		fresh.SeededJacobian(jac, eye, out)
-		if !sameBits(z, p.z) || !sameBits(jac, p.jac) {
+		if !num.SameBits(z, p.z) || !num.SameBits(jac, p.jac) {
 			t.Errorf("point %d: a fresh Evaluator gives other bits: not deterministic", i)
 		}
 	}
@@ -223,7 +225,7 @@ func Check(t testing.TB, net nn.Network, c *Config) {
 					p := &pts[i]
 					z := evs[g].Forward(p.params, p.x)
 					evs[g].SeededJacobian(jac, eye, out)
-					if !sameBits(z, p.z) || !sameBits(jac, p.jac) {
+					if !num.SameBits(z, p.z) || !num.SameBits(jac, p.jac) {
 						errs[g] = fmt.Sprintf("goroutine %d, point %d: concurrent Evaluators give other bits than serial use: do Evaluators share scratch space?", g, i)
 						return
 					}
@@ -237,41 +239,4 @@ func Check(t testing.TB, net nn.Network, c *Config) {
 			t.Error(e)
 		}
 	}
-}
-
-func fill(n int, v float64) []float64 {
-	s := make([]float64, n)
-	for i := range s {
-		s[i] = v
-	}
-	return s
-}
-
-func firstNotFinite(v []float64) int {
-	for i, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return i
-		}
-	}
-	return -1
-}
-
-func maxAbs(v []float64) float64 {
-	var m float64
-	for _, x := range v {
-		m = max(m, math.Abs(x))
-	}
-	return m
-}
-
-func sameBits(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }

@@ -21,6 +21,8 @@ import (
 	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/higlab/hig/internal/num"
+
 	"github.com/higlab/hig/higlib/physics"
 )
 
@@ -108,23 +110,23 @@ func Check(t testing.TB, m physics.Map, c *Config) {
 	for i := range pts {
 		p := &pts[i]
 		x0, z0 := slices.Clone(p.x), slices.Clone(p.z)
-		p.y = fill(ny, math.NaN())
-		p.jac = fill(ny*nz, math.NaN())
+		p.y = num.Filled(ny, math.NaN())
+		p.jac = num.Filled(ny*nz, math.NaN())
 		ev.Eval(p.y, p.jac, p.x, p.z)
 		if !slices.Equal(p.x, x0) || !slices.Equal(p.z, z0) {
 			t.Errorf("point %d: Eval modified its input x or z", i)
 			copy(p.x, x0)
 			copy(p.z, z0)
 		}
-		if k := firstNotFinite(p.y); k >= 0 {
+		if k := num.FirstNotFinite(p.y); k >= 0 {
 			t.Errorf("point %d: y[%d] = %v after Eval (not written, or not finite)", i, k, p.y[k])
 		}
-		if k := firstNotFinite(p.jac); k >= 0 {
+		if k := num.FirstNotFinite(p.jac); k >= 0 {
 			t.Errorf("point %d: jac[%d] (row %d, column %d) = %v after Eval (not written, or not finite)", i, k, k/nz, k%nz, p.jac[k])
 		}
-		y2 := fill(ny, math.NaN())
+		y2 := num.Filled(ny, math.NaN())
 		ev.Eval(y2, nil, p.x, p.z)
-		if !sameBits(y2, p.y) {
+		if !num.SameBits(y2, p.y) {
 			t.Errorf("point %d: Eval without jac gives y = %v, with jac %v", i, y2, p.y)
 		}
 
@@ -133,7 +135,7 @@ func Check(t testing.TB, m physics.Map, c *Config) {
 		want := mat.NewDense(ny, nz, nil)
 		fd.Jacobian(want, func(y, z []float64) { fdEv.Eval(y, nil, p.x, z) }, p.z,
 			&fd.JacobianSettings{Formula: fd.Central, Step: cfg.Step})
-		scale := 1 + maxAbs(want.RawMatrix().Data)
+		scale := 1 + num.MaxAbs(want.RawMatrix().Data)
 		for r := 0; r < ny; r++ {
 			for k := 0; k < nz; k++ {
 				g, w := p.jac[r*nz+k], want.At(r, k)
@@ -152,7 +154,7 @@ func Check(t testing.TB, m physics.Map, c *Config) {
 			other := &pts[(i+1)%len(pts)]
 			vjp.Eval(make([]float64, ny), nil, other.x, other.z)
 			vjp.Eval(make([]float64, ny), nil, p.x, p.z)
-			got := fill(nz, math.NaN())
+			got := num.Filled(nz, math.NaN())
 			vjp.VJP(got, v)
 			for k := 0; k < nz; k++ {
 				var s, abs float64
@@ -175,7 +177,7 @@ func Check(t testing.TB, m physics.Map, c *Config) {
 	for i, p := range pts {
 		y, jac := make([]float64, ny), make([]float64, ny*nz)
 		fresh.Eval(y, jac, p.x, p.z)
-		if !sameBits(y, p.y) || !sameBits(jac, p.jac) {
+		if !num.SameBits(y, p.y) || !num.SameBits(jac, p.jac) {
 			t.Errorf("point %d: a fresh Evaluator gives other bits than the first: Eval is not deterministic", i)
 		}
 	}
@@ -199,7 +201,7 @@ func Check(t testing.TB, m physics.Map, c *Config) {
 					i := (j + g + rep) % len(pts)
 					p := &pts[i]
 					ev.Eval(y, jac, p.x, p.z)
-					if !sameBits(y, p.y) || !sameBits(jac, p.jac) {
+					if !num.SameBits(y, p.y) || !num.SameBits(jac, p.jac) {
 						errs[g] = fmt.Sprintf("goroutine %d, point %d: concurrent Evaluators give other bits than serial use: do Evaluators share scratch space?", g, i)
 						return
 					}
@@ -217,41 +219,4 @@ func Check(t testing.TB, m physics.Map, c *Config) {
 
 type point struct {
 	x, z, y, jac []float64
-}
-
-func fill(n int, v float64) []float64 {
-	s := make([]float64, n)
-	for i := range s {
-		s[i] = v
-	}
-	return s
-}
-
-func firstNotFinite(v []float64) int {
-	for i, x := range v {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return i
-		}
-	}
-	return -1
-}
-
-func maxAbs(v []float64) float64 {
-	var m float64
-	for _, x := range v {
-		m = max(m, math.Abs(x))
-	}
-	return m
-}
-
-func sameBits(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
-			return false
-		}
-	}
-	return true
 }
