@@ -10,6 +10,7 @@ import (
 	"github.com/higlab/hig/higlib/nn"
 	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/physics"
+	"github.com/higlab/hig/internal/num"
 )
 
 // wideProblem is the oscillator-sized case of the benchmarks: 4 → 20 → 20 →
@@ -46,18 +47,6 @@ func newBatch(o *Objective, b int) *optim.Local {
 	return &optim.Local{Grad: make([]float64, P), GradY: make([]float64, b*o.Dim()), Jac: &mat.Dense{}}
 }
 
-func sameBits(x, y []float64) bool {
-	if len(x) != len(y) {
-		return false
-	}
-	for i := range x {
-		if math.Float64bits(x[i]) != math.Float64bits(y[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // TestEvalParallelBitwise checks the project rule "same seed ⇒ same bits":
 // the parallel Eval must equal a run of the same chunks on one goroutine,
 // bit for bit, and repeated parallel runs must agree with each other.
@@ -76,8 +65,8 @@ func TestEvalParallelBitwise(t *testing.T) {
 		got := newBatch(o, b)
 		o.Eval(got, ws, params, d, idx)
 		if math.Float64bits(got.Loss) != math.Float64bits(ref.Loss) ||
-			!sameBits(got.Grad, ref.Grad) || !sameBits(got.GradY, ref.GradY) ||
-			!sameBits(got.Jac.RawMatrix().Data, ref.Jac.RawMatrix().Data) {
+			!num.SameBits(got.Grad, ref.Grad) || !num.SameBits(got.GradY, ref.GradY) ||
+			!num.SameBits(got.Jac.RawMatrix().Data, ref.Jac.RawMatrix().Data) {
 			t.Fatalf("run %d: parallel Eval differs from the serial run of the same chunks", rep)
 		}
 	}
@@ -94,7 +83,7 @@ func TestEvalParallelMatchesUnchunked(t *testing.T) {
 	want := newBatch(o, b)
 	want.Jac.ReuseAs(b*o.Dim(), o.Net.NumParams())
 	want.Loss = o.evalRange(want, o.NewWorkspace(), params, d, idx, want.Jac.RawMatrix(), 0, b, want.Grad) / b
-	if !sameBits(got.Jac.RawMatrix().Data, want.Jac.RawMatrix().Data) || !sameBits(got.GradY, want.GradY) {
+	if !num.SameBits(got.Jac.RawMatrix().Data, want.Jac.RawMatrix().Data) || !num.SameBits(got.GradY, want.GradY) {
 		t.Error("Jacobian or GradY differ between chunked and unchunked Eval")
 	}
 	if math.Abs(got.Loss-want.Loss) > 1e-12*math.Abs(want.Loss) {
@@ -178,7 +167,7 @@ func TestEvalParallelStatefulMap(t *testing.T) {
 	for rep := range 3 {
 		got := newBatch(o, b)
 		o.Eval(got, ws, params, d, idx)
-		if !sameBits(got.Jac.RawMatrix().Data, ref.Jac.RawMatrix().Data) || !sameBits(got.Grad, ref.Grad) {
+		if !num.SameBits(got.Jac.RawMatrix().Data, ref.Jac.RawMatrix().Data) || !num.SameBits(got.Grad, ref.Grad) {
 			t.Fatalf("run %d: parallel Eval with a stateful map differs from the serial run", rep)
 		}
 	}

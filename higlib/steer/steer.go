@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -29,7 +28,6 @@ import (
 	"github.com/higlab/hig/higlib/experiment"
 	"github.com/higlab/hig/higlib/nn"
 	"github.com/higlab/hig/higlib/objective"
-	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/oscillator"
 	"github.com/higlab/hig/higlib/train"
 )
@@ -73,23 +71,10 @@ func Dataset(n, dim int, rng *rand.Rand) objective.Data {
 	return objective.Data{X: x, Y: mat.DenseCopyOf(x)}
 }
 
-// MethodSpec describes one compared method: its key (as in flags and
-// files), label, half-inverse exponent, mini-batch size, the paper's
-// learning rate and the grid searched around it.
-type MethodSpec struct {
-	Key   string
-	Label string
-	// Kappa is κ of the half-inverse step (1 Gauss-Newton, ½ HIG); zero
-	// for the first-order methods, which never form a Jacobian.
-	Kappa float64
-	// BatchSize is the paper's b: 512 for Adam, 128 for GN and HIG.
-	BatchSize int
-	// LearnRate is the paper's η: 3e-4 for Adam, 1 for GN and HIG.
-	LearnRate float64
-	// Grid holds the rates tried: a factor of about 3 either side of
-	// LearnRate.
-	Grid []float64
-}
+// MethodSpec describes one compared method (see experiment.Spec): BatchSize
+// is the paper's b (512 for Adam, 128 for GN and HIG), LearnRate the paper's
+// η (3e-4 for Adam, 1 for GN and HIG), Grid a factor of about 3 either side.
+type MethodSpec = experiment.Spec
 
 // Specs lists the methods of the experiment, the paper's three first in
 // plotting order (the colours of the chapter's figures). Gradient descent
@@ -106,32 +91,11 @@ var Methods = []string{"adam", "gn", "hig"}
 
 // Spec returns the spec of the method with the given key.
 func Spec(key string) (MethodSpec, error) {
-	for _, s := range Specs {
-		if strings.EqualFold(s.Key, key) {
-			return s, nil
-		}
+	sp, err := experiment.Lookup(Specs, key)
+	if err != nil {
+		return sp, fmt.Errorf("steer: %w", err)
 	}
-	keys := make([]string, len(Specs))
-	for i, s := range Specs {
-		keys[i] = s.Key
-	}
-	return MethodSpec{}, fmt.Errorf("steer: unknown method %q: use one of %s", key, strings.Join(keys, ", "))
-}
-
-// FirstOrder reports whether the method uses only the gradient.
-func (s MethodSpec) FirstOrder() bool { return s.Kappa == 0 }
-
-// New returns a fresh optimizer with learning rate lr; tau is the relative
-// truncation threshold of the half-inverse methods (zero for the default
-// 1e-6).
-func (s MethodSpec) New(lr, tau float64) optim.Method {
-	switch {
-	case s.Kappa > 0:
-		return &optim.HalfInverse{LearnRate: lr, Kappa: s.Kappa, Tau: tau}
-	case s.Key == "adam":
-		return &optim.Adam{LearnRate: lr}
-	}
-	return &optim.GradientDescent{LearnRate: lr}
+	return sp, nil
 }
 
 // Config fixes everything about the experiment except the method.

@@ -15,7 +15,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -65,26 +64,17 @@ func Objective(lambda float64) (*objective.Objective, error) {
 	return objective.New(net, phys)
 }
 
-// MethodSpec describes one of the chapter's methods: the one table from a
-// method's key (as in flags and files) to its label, optimizer and grid.
-type MethodSpec struct {
-	Key   string // identifier in flags and files: adam, gn, hig, gd
-	Label string // name in figures and tables
-	// Kappa is the half-inverse exponent κ (1 Gauss-Newton, ½ HIG); zero
-	// for the first-order methods.
-	Kappa float64
-	// Grid is the learning-rate grid searched before the comparison:
-	// half-decades around the method's usual value, wide enough that the
-	// chosen rate should not sit on the grid's edge (the study notes it
-	// when it does). The half-inverse methods use a batch-mean loss, so
-	// their output-space gradient carries a factor 1/b and η = 1 is the
-	// authors' setting, not a full Gauss-Newton step.
-	Grid []float64
-}
+// MethodSpec describes one of the chapter's methods (see experiment.Spec).
+// Its Grid is searched before the comparison: half-decades around the
+// method's usual value, wide enough that the chosen rate should not sit on
+// the grid's edge (the study notes it when it does). The half-inverse
+// methods use a batch-mean loss, so their output-space gradient carries a
+// factor 1/b and η = 1 is the authors' setting, not a full Gauss-Newton step.
+type MethodSpec = experiment.Spec
 
 // Specs lists the methods this package knows, the chapter's three in
 // plotting order first. Adding a method means adding a line here and a case
-// in MethodSpec.New.
+// in experiment.Spec.New.
 var Specs = []MethodSpec{
 	{Key: "adam", Label: "Adam", Grid: []float64{1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1}},
 	{Key: "gn", Label: "Gauss-Newton", Kappa: 1, Grid: []float64{0.1, 0.3, 1, 3, 10, 30}},
@@ -106,16 +96,11 @@ var Methods = []string{Adam, GaussNewton, HIG}
 
 // Spec returns the spec of the method with the given key.
 func Spec(key string) (MethodSpec, error) {
-	for _, s := range Specs {
-		if strings.EqualFold(s.Key, key) {
-			return s, nil
-		}
+	sp, err := experiment.Lookup(Specs, key)
+	if err != nil {
+		return sp, fmt.Errorf("toy: %w", err)
 	}
-	keys := make([]string, len(Specs))
-	for i, s := range Specs {
-		keys[i] = s.Key
-	}
-	return MethodSpec{}, fmt.Errorf("toy: unknown method %q: use one of %s", key, strings.Join(keys, ", "))
+	return sp, nil
 }
 
 // Label returns the label of the method with the given key, or the key.
@@ -124,21 +109,6 @@ func Label(key string) string {
 		return s.Label
 	}
 	return key
-}
-
-// FirstOrder reports whether the method uses only the gradient.
-func (s MethodSpec) FirstOrder() bool { return s.Kappa == 0 }
-
-// New returns a fresh optimizer with learning rate lr; tau is the relative
-// truncation threshold of the half-inverse methods (zero for the default).
-func (s MethodSpec) New(lr, tau float64) optim.Method {
-	switch {
-	case s.Kappa > 0:
-		return &optim.HalfInverse{LearnRate: lr, Kappa: s.Kappa, Tau: tau}
-	case s.Key == Adam:
-		return &optim.Adam{LearnRate: lr}
-	}
-	return &optim.GradientDescent{LearnRate: lr}
 }
 
 // NewMethod returns a fresh optimizer by key with learning rate lr; tau is

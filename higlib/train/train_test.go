@@ -12,6 +12,7 @@ import (
 	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/toy"
 	"github.com/higlab/hig/higlib/train"
+	"github.com/higlab/hig/internal/num"
 )
 
 // small returns a toy set-up small enough for fast tests: 64 training and
@@ -57,18 +58,6 @@ func run(t *testing.T, s *toy.Setup, m optim.Method, st *train.Settings) *train.
 	return res
 }
 
-func sameBits(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 func values(s train.Series) []float64 {
 	v := make([]float64, len(s))
 	for i, p := range s {
@@ -93,19 +82,19 @@ func TestSameSeedSameBits(t *testing.T) {
 				res[i] = run(t, s, m, settings(s, rs[i]))
 			}
 			a, b := rs[0], rs[1]
-			if !sameBits(res[0].Params, res[1].Params) {
+			if !num.SameBits(res[0].Params, res[1].Params) {
 				t.Error("same seed, different final parameters")
 			}
 			for name, pair := range map[string][2]train.Series{
 				"validation": {a.v.Loss, b.v.Loss}, "batch loss": {a.h.BatchLoss, b.h.BatchLoss},
 				"update norm": {a.h.UpdateNorm, b.h.UpdateNorm}, "act mean": {a.s.Mean, b.s.Mean}, "act std": {a.s.Std, b.s.Std},
 			} {
-				if !sameBits(values(pair[0]), values(pair[1])) {
+				if !num.SameBits(values(pair[0]), values(pair[1])) {
 					t.Errorf("same seed, different %s records", name)
 				}
 			}
 			for i := range a.k.Y {
-				if !sameBits(a.k.Y[i], b.k.Y[i]) {
+				if !num.SameBits(a.k.Y[i], b.k.Y[i]) {
 					t.Errorf("tracked output %d differs", i)
 				}
 			}
@@ -120,13 +109,13 @@ func TestDifferentSeedsDiffer(t *testing.T) {
 	r1 := run(t, s, &optim.Adam{LearnRate: 0.01}, st)
 	st.Seed++
 	r2 := run(t, s, &optim.Adam{LearnRate: 0.01}, st)
-	if sameBits(r1.Params, r2.Params) {
+	if num.SameBits(r1.Params, r2.Params) {
 		t.Error("different batch seeds give identical parameters")
 	}
 	// Another set-up seed changes data and initial parameters.
 	s3 := small(t, 8, 30)
 	r3 := run(t, s3, &optim.Adam{LearnRate: 0.01}, settings(s3, nil))
-	if sameBits(r1.Params, r3.Params) {
+	if num.SameBits(r1.Params, r3.Params) {
 		t.Error("different set-up seeds give identical parameters")
 	}
 }
@@ -321,7 +310,7 @@ func TestRecordsMatchObjective(t *testing.T) {
 	}
 	y := make([]float64, s.Obj.Dim())
 	s.Obj.Predict(y, ws, res.Params, s.Valid.X.RawRowView(5))
-	if !sameBits(y, r.k.Y[len(r.k.Y)-1]) {
+	if !num.SameBits(y, r.k.Y[len(r.k.Y)-1]) {
 		t.Errorf("tracked output %v, prediction for validation sample 5 %v", r.k.Y[len(r.k.Y)-1], y)
 	}
 	if p := r.k.Path(0, 1); p.Len() != len(r.k.Y) {
