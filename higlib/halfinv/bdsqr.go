@@ -18,6 +18,26 @@ const (
 	dlamchS = 0x1p-1022
 )
 
+// Thresholds of Dlartg's unscaled branch: rtMin = √safmin = 2⁻⁵¹¹ exactly,
+// rtMax = √(safmax/2), computed as gonum computes it.
+const rtMin = 0x1p-511
+
+var rtMax = math.Sqrt(1 / dlamchS / 2)
+
+// lartg is gonum's Dlartg with its common case, both |f| and |g| strictly
+// between rtMin and rtMax, written out so that the compiler inlines it: the
+// same operations in the same order, hence the same bits. Every other case,
+// zeros included, goes to Dlartg itself.
+func lartg(f, g float64) (cs, sn, r float64) {
+	f1, g1 := math.Abs(f), math.Abs(g)
+	if rtMin < f1 && f1 < rtMax && rtMin < g1 && g1 < rtMax {
+		d := math.Sqrt(f*f + g*g)
+		r = math.Copysign(d, f)
+		return f1 / d, g / r, r
+	}
+	return impl.Dlartg(f, g)
+}
+
 // rotKind tells how a recorded operation acts on a vector.
 type rotKind uint8
 
@@ -156,7 +176,14 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 					broke = true
 					break
 				}
-				smax = math.Max(math.Max(smax, abss), abse)
+				// math.Max without its NaN and signed-zero cases, which
+				// cannot occur here: d and e are finite and abss, abse ≥ 0.
+				if abss > smax {
+					smax = abss
+				}
+				if abse > smax {
+					smax = abse
+				}
 			}
 			if broke {
 				e[l2] = 0
@@ -245,11 +272,11 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 					oldcs := 1.0
 					var sn, r, oldsn float64
 					for i := l2; i < m-1; i++ {
-						cs, sn, r = impl.Dlartg(d[i]*cs, e[i])
+						cs, sn, r = lartg(d[i]*cs, e[i])
 						if i > l2 {
 							e[i-1] = oldsn * r
 						}
-						oldcs, oldsn, d[i] = impl.Dlartg(oldcs*r, d[i+1]*sn)
+						oldcs, oldsn, d[i] = lartg(oldcs*r, d[i+1]*sn)
 						work[i-l2] = cs
 						work[i-l2+nm1] = sn
 						work[i-l2+nm12] = oldcs
@@ -268,11 +295,11 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 					oldcs := 1.0
 					var sn, r, oldsn float64
 					for i := m - 1; i >= l2+1; i-- {
-						cs, sn, r = impl.Dlartg(d[i]*cs, e[i-1])
+						cs, sn, r = lartg(d[i]*cs, e[i-1])
 						if i < m-1 {
 							e[i] = oldsn * r
 						}
-						oldcs, oldsn, d[i] = impl.Dlartg(oldcs*r, d[i-1]*sn)
+						oldcs, oldsn, d[i] = lartg(oldcs*r, d[i-1]*sn)
 						work[i-l2-1] = cs
 						work[i-l2+nm1-1] = -sn
 						work[i-l2+nm12-1] = oldcs
@@ -294,7 +321,15 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 					g := e[l2]
 					var cosl, sinl float64
 					for i := l2; i < m-1; i++ {
-						cosr, sinr, r := impl.Dlartg(f, g)
+						var cosr, sinr, r float64
+						// lartg(f, g), written out: the call is the loop's main cost.
+						if f1, g1 := math.Abs(f), math.Abs(g); rtMin < f1 && f1 < rtMax && rtMin < g1 && g1 < rtMax {
+							dd := math.Sqrt(f*f + g*g)
+							r = math.Copysign(dd, f)
+							cosr, sinr = f1/dd, g/r
+						} else {
+							cosr, sinr, r = impl.Dlartg(f, g)
+						}
 						if i > l2 {
 							e[i-1] = r
 						}
@@ -302,7 +337,14 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 						e[i] = cosr*e[i] - sinr*d[i]
 						g = sinr * d[i+1]
 						d[i+1] *= cosr
-						cosl, sinl, r = impl.Dlartg(f, g)
+						// lartg(f, g), written out: the call is the loop's main cost.
+						if f1, g1 := math.Abs(f), math.Abs(g); rtMin < f1 && f1 < rtMax && rtMin < g1 && g1 < rtMax {
+							dd := math.Sqrt(f*f + g*g)
+							r = math.Copysign(dd, f)
+							cosl, sinl = f1/dd, g/r
+						} else {
+							cosl, sinl, r = impl.Dlartg(f, g)
+						}
 						d[i] = r
 						f = cosl*e[i] + sinl*d[i+1]
 						d[i+1] = cosl*d[i+1] - sinl*e[i]
@@ -326,7 +368,15 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 					f := (math.Abs(d[m-1]) - shift) * (math.Copysign(1, d[m-1]) + shift/d[m-1])
 					g := e[m-2]
 					for i := m - 1; i > l2; i-- {
-						cosr, sinr, r := impl.Dlartg(f, g)
+						var cosr, sinr, r float64
+						// lartg(f, g), written out: the call is the loop's main cost.
+						if f1, g1 := math.Abs(f), math.Abs(g); rtMin < f1 && f1 < rtMax && rtMin < g1 && g1 < rtMax {
+							dd := math.Sqrt(f*f + g*g)
+							r = math.Copysign(dd, f)
+							cosr, sinr = f1/dd, g/r
+						} else {
+							cosr, sinr, r = impl.Dlartg(f, g)
+						}
 						if i < m-1 {
 							e[i] = r
 						}
@@ -334,7 +384,15 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 						e[i-1] = cosr*e[i-1] - sinr*d[i]
 						g = sinr * d[i-1]
 						d[i-1] *= cosr
-						cosl, sinl, r := impl.Dlartg(f, g)
+						var cosl, sinl float64
+						// lartg(f, g), written out: the call is the loop's main cost.
+						if f1, g1 := math.Abs(f), math.Abs(g); rtMin < f1 && f1 < rtMax && rtMin < g1 && g1 < rtMax {
+							dd := math.Sqrt(f*f + g*g)
+							r = math.Copysign(dd, f)
+							cosl, sinl = f1/dd, g/r
+						} else {
+							cosl, sinl, r = impl.Dlartg(f, g)
+						}
 						d[i] = r
 						f = cosl*e[i-1] + sinl*d[i-1]
 						d[i-1] = cosl*d[i-1] - sinl*e[i-1]

@@ -28,6 +28,8 @@ type poolState struct {
 	group    par.Group
 	gemmJob  gemmJob
 	larfbJob larfbJob
+	gemvJob  gemvJob
+	stretch  par.Stretch // the parallel products inside labrd
 	ws       workspaces
 }
 
@@ -219,7 +221,7 @@ func (s *Solver) gebrd(n int, a, d, e, tauQ, tauP []float64) {
 	y := s.brw[n*nb : 2*n*nb]
 	var i int
 	for i = 0; n-i > 2*nb; i += nb {
-		impl.Dlabrd(n-i, n-i, nb, a[i*n+i:], n, d[i:], e[i:], tauQ[i:], tauP[i:], x, nb, y, nb)
+		s.labrd(n-i, n-i, nb, a[i*n+i:], n, d[i:], e[i:], tauQ[i:], tauP[i:], x, nb, y, nb)
 		r := n - i - nb
 		s.gemm(blas.NoTrans, blas.Trans, r, r, nb, -1, a[(i+nb)*n+i:], n, y[nb*nb:], nb, 1, a[(i+nb)*n+i+nb:], n)
 		s.gemm(blas.NoTrans, blas.NoTrans, r, r, nb, -1, x[nb*nb:], nb, a[i*n+i+nb:], n, 1, a[(i+nb)*n+i+nb:], n)

@@ -49,6 +49,8 @@ type Solver struct {
 	log rotLog // right rotations of the bidiagonal QR iterations
 
 	lqw, brw []float64 // workspaces of gelqf and gebrd
+	gv, gw   []float64 // contiguous vectors of the parallel products in labrd
+	gp       []float64 // their partial sums
 
 	pool *poolState // tiled updates on the worker pool; a pointer keeps Solver copyable
 }

@@ -313,5 +313,6 @@ func grow(x []float64, n int) []float64 {
 func UseAssembly(on bool) (was bool) {
 	was = useAsm
 	useAsm = on && hasAsm
+	setGemvAsm(useAsm)
 	return was
 }

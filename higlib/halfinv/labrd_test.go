@@ -1,0 +1,90 @@
+package halfinv
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/higlab/hig/higlib/internal/gemm"
+	"github.com/higlab/hig/higlib/internal/par"
+	"github.com/higlab/hig/internal/num"
+)
+
+// TestLabrdMatchesGonum checks labrd against gonum's Dlabrd, which it
+// adapts, on shapes whose trailing products run serially and split in
+// two: every output (the reduced panel and reflectors in a, d, e, τ_Q, τ_P,
+// X and Y) must agree to a few units of rounding relative to the largest
+// element of its array. They do not agree bit for bit, because gemm's
+// kernels fuse multiply and add.
+func TestLabrdMatchesGonum(t *testing.T) {
+	for _, asm := range []bool{true, false} {
+		was := gemm.UseAssembly(asm)
+		for _, sh := range [][3]int{{40, 40, 8}, {97, 96, 32}, {200, 150, 32}, {300, 300, 32}, {256, 17, 17}} {
+			m, n, nb := sh[0], sh[1], sh[2]
+			t.Run(fmt.Sprintf("asm=%v/%dx%d/nb=%d", asm, m, n, nb), func(t *testing.T) {
+				rnd := rand.New(rand.NewPCG(uint64(m), uint64(n)))
+				a0 := make([]float64, m*n)
+				for i := range a0 {
+					a0[i] = rnd.NormFloat64()
+				}
+				type out struct{ a, d, e, tq, tp, x, y []float64 }
+				mk := func() out {
+					return out{append([]float64(nil), a0...), make([]float64, nb), make([]float64, nb),
+						make([]float64, nb), make([]float64, nb), make([]float64, m*nb), make([]float64, n*nb)}
+				}
+				want, got := mk(), mk()
+				impl.Dlabrd(m, n, nb, want.a, n, want.d, want.e, want.tq, want.tp, want.x, nb, want.y, nb)
+				var s Solver
+				s.reserve(m, n)
+				s.labrd(m, n, nb, got.a, n, got.d, got.e, got.tq, got.tp, got.x, nb, got.y, nb)
+				for _, c := range []struct {
+					name string
+					w, g []float64
+				}{{"a", want.a, got.a}, {"d", want.d, got.d}, {"e", want.e, got.e}, {"tauQ", want.tq, got.tq},
+					{"tauP", want.tp, got.tp}, {"x", want.x, got.x}, {"y", want.y, got.y}} {
+					var scale, worst float64
+					for _, v := range c.w {
+						scale = math.Max(scale, math.Abs(v))
+					}
+					for i := range c.w {
+						worst = math.Max(worst, math.Abs(c.w[i]-c.g[i]))
+					}
+					if !(worst <= 1e-12*math.Max(scale, 1)) {
+						t.Errorf("%s: max difference %g (largest element %g)", c.name, worst, scale)
+					}
+				}
+			})
+		}
+		gemm.UseAssembly(was)
+	}
+}
+
+// TestLabrdSameBitsSerial checks that the two-part products give the same
+// bits whether the helper goroutine takes a part or the caller runs both
+// (here forced by holding the helper in another stretch).
+func TestLabrdSameBitsSerial(t *testing.T) {
+	const m, nb = 300, 32
+	rnd := rand.New(rand.NewPCG(7, 8))
+	a0 := make([]float64, m*m)
+	for i := range a0 {
+		a0[i] = rnd.NormFloat64()
+	}
+	run := func() []float64 {
+		a := append([]float64(nil), a0...)
+		d, e, tq, tp := make([]float64, nb), make([]float64, nb), make([]float64, nb), make([]float64, nb)
+		x, y := make([]float64, m*nb), make([]float64, m*nb)
+		var s Solver
+		s.reserve(m, m)
+		s.labrd(m, m, nb, a, m, d, e, tq, tp, x, nb, y, nb)
+		return append(append(append(a, d...), x...), y...)
+	}
+	parallel := run()
+	var hold par.Stretch
+	hold.Begin()
+	serial := run()
+	hold.End()
+	if !num.SameBits(parallel, serial) {
+		t.Error("labrd's results differ with and without the helper goroutine")
+	}
+}
