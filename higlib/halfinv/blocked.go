@@ -6,7 +6,6 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
-	"gonum.org/v1/gonum/lapack"
 
 	"github.com/higlab/hig/higlib/internal/gemm"
 	"github.com/higlab/hig/higlib/internal/par"
@@ -28,6 +27,7 @@ type poolState struct {
 	group    par.Group
 	gemmJob  gemmJob
 	larfbJob larfbJob
+	lqStep   lqStepJob
 	gemvJob  gemvJob
 	stretch  par.Stretch // the parallel products inside labrd
 	ws       workspaces
@@ -133,19 +133,20 @@ type larfbJob struct {
 	ldt     int
 	c       []float64
 	ldc     int
-	work    []float64 // tileRows×k per part
+	work    []float64 // m×k
+	rows    int       // rows per part, a multiple of gemm.MR
 	ws      *workspaces
 }
 
-func (l *larfbJob) parts() int { return (l.m + tileRows - 1) / tileRows }
+func (l *larfbJob) parts() int { return (l.m + l.rows - 1) / l.rows }
 
 func (l *larfbJob) Run(p int) {
 	bi := blas64.Implementation()
-	r0 := p * tileRows
-	m := min(l.m, r0+tileRows) - r0
+	r0 := p * l.rows
+	m := min(l.m, r0+l.rows) - r0
 	n, k := l.n, l.k
 	c := l.c[r0*l.ldc:]
-	w := l.work[p*tileRows*k : (p+1)*tileRows*k]
+	w := l.work[r0*k : (r0+m)*k]
 	// W = C1·V1ᵀ + C2·V2ᵀ.
 	for i := range m {
 		copy(w[i*k:(i+1)*k], c[i*l.ldc:i*l.ldc+k])
@@ -178,30 +179,85 @@ const lqBlock = 32
 // gelqf computes the LQ factorisation of the m×n matrix a (m < n) in place,
 // as LAPACK's dgelqf does (Golub & Van Loan, Matrix Computations, 4th ed.,
 // Sec. 5.2.3, blocked Householder QR applied to Aᵀ): each panel of lqBlock
-// rows is factorised by Dgelq2, its reflectors are gathered into a block
-// reflector by Dlarft, and the rows below are updated by larfbJob on the
-// pool. It needs lqWork(m) elements of s.lqw.
+// rows is factorised by lqPanel, which also forms the triangular factor of
+// its block reflector, and the rows below are updated by larfbJob.
+//
+// The panels are factorised one step ahead: once the block reflector of
+// panel p has been applied to the rows of panel p+1, one goroutine
+// factorises panel p+1 while the pool applies the reflector to the rest,
+// so that the panels, which are level-2 work, no longer leave the other
+// core idle. Each row is transformed by the same operations as without
+// the look-ahead, so the result does not depend on it. gelqf needs
+// lqWork(m, n) elements of s.lqw.
 func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 	k := min(m, n)
 	s.pool.ws.init()
-	tw := s.lqw[:lqBlock*lqBlock]
-	ww := s.lqw[lqBlock*lqBlock:]
+	const nb = lqBlock
+	tws := [2][]float64{s.lqw[:nb*nb], s.lqw[nb*nb : 2*nb*nb]}
+	ww := s.lqw[2*nb*nb:]
 	var i int
-	for i = 0; i+lqBlock < k; i += lqBlock {
-		ib := lqBlock
-		impl.Dgelq2(ib, n-i, a[i*n+i:], n, tau[i:], ww)
-		impl.Dlarft(lapack.Forward, lapack.RowWise, n-i, ib, a[i*n+i:], n, tau[i:], tw, ib)
+	for i = 0; i+nb < k; i += nb {
+		tw := tws[(i/nb)%2]
+		if i == 0 {
+			s.lqPanel(nb, n, a, n, tau, tw)
+		}
+		next := i + nb
+		// The block reflector of panel i applied to rows next:end.
+		larfb := func(r0, r1 int) larfbJob {
+			return larfbJob{m: r1 - r0, n: n - i, k: nb, v: a[i*n+i:], ldv: n, t: tw, ldt: nb,
+				c: a[r0*n+i:], ldc: n, work: ww, rows: larfbRows(r1 - r0), ws: &s.pool.ws}
+		}
+		if next+nb >= k || !lookAhead {
+			l := &s.pool.larfbJob
+			*l = larfb(next, m)
+			s.pool.group.Do(l, l.parts(), false)
+			*l = larfbJob{}
+			if next+nb < k {
+				s.lqPanel(nb, n-next, a[next*n+next:], n, tau[next:], tws[(next/nb)%2])
+			}
+			continue
+		}
 		l := &s.pool.larfbJob
-		*l = larfbJob{m: m - i - ib, n: n - i, k: ib, v: a[i*n+i:], ldv: n, t: tw, ldt: ib, c: a[(i+ib)*n+i:], ldc: n, work: ww, ws: &s.pool.ws}
+		*l = larfb(next, next+nb)
 		s.pool.group.Do(l, l.parts(), false)
+		st := &s.pool.lqStep
+		*st = lqStepJob{s: s, ib: nb, n: n - next, a: a[next*n+next:], lda: n, tau: tau[next:], t: tws[(next/nb)%2],
+			larfb: larfb(next+nb, m)}
+		st.larfb.work = ww[nb*nb:]
+		s.pool.group.Do(st, 1+st.larfb.parts(), false)
+		*st = lqStepJob{}
 		*l = larfbJob{}
 	}
 	impl.Dgelq2(m-i, n-i, a[i*n+i:], n, tau[i:], ww)
 }
 
+// lookAhead switches gelqf's look-ahead; tests turn it off to check that
+// it does not change the result.
+var lookAhead = true
+
+// lqStepJob is one look-ahead step of gelqf: part 0 factorises the next
+// panel, parts 1, 2, … apply the current block reflector to the rows below
+// it, a tile of rows each.
+type lqStepJob struct {
+	s      *Solver
+	ib, n  int
+	a      []float64
+	lda    int
+	tau, t []float64
+	larfb  larfbJob
+}
+
+func (j *lqStepJob) Run(p int) {
+	if p == 0 {
+		j.s.lqPanel(j.ib, j.n, j.a, j.lda, j.tau, j.t)
+		return
+	}
+	j.larfb.Run(p - 1)
+}
+
 // lqWork is the length of workspace that gelqf needs for an m-row matrix.
 func lqWork(m, n int) int {
-	return lqBlock*lqBlock + max(tileRows*lqBlock*((m+tileRows-1)/tileRows), m, n)
+	return 2*lqBlock*lqBlock + max((m+lqBlock)*lqBlock, m, n)
 }
 
 // brdBlock is the panel width of gebrd.
@@ -235,3 +291,11 @@ func (s *Solver) gebrd(n int, a, d, e, tauQ, tauP []float64) {
 
 // brdWork is the length of workspace that gebrd needs for an n×n matrix.
 func brdWork(n int) int { return max(2*n*brdBlock, n) }
+
+// larfbRows is the number of rows per part of a larfbJob on m rows.
+func larfbRows(m int) int {
+	r := (m + larfbParts - 1) / larfbParts
+	return max(gemm.MR, (r+gemm.MR-1)/gemm.MR*gemm.MR)
+}
+
+const larfbParts = 2

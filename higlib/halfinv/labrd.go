@@ -60,7 +60,7 @@ func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x [
 		bi.Dgemv(blas.NoTrans, n-i-1, i+1, -1, y[(i+1)*ldy:], ldy, a[i*lda:], 1, 1, a[i*lda+i+1:], 1)
 		bi.Dgemv(blas.Trans, i, n-i-1, -1, a[i+1:], lda, x[i*ldx:], 1, 1, a[i*lda+i+1:], 1)
 
-		a[i*lda+i+1], tauP[i] = impl.Dlarfg(n-i-1, a[i*lda+i+1], a[i*lda+min(i+2, n-1):], 1)
+		a[i*lda+i+1], tauP[i] = larfg(n-i-1, a[i*lda+i+1], a[i*lda+min(i+2, n-1):])
 		e[i] = a[i*lda+i+1]
 		a[i*lda+i+1] = 1
 
@@ -130,6 +130,7 @@ func (s *Solver) gemv(trans bool, m, n int, a []float64, lda int, x, y []float64
 		}
 		return
 	}
+	s.gp = grow(s.gp, 2*m)
 	g := &s.pool.gemvJob
 	*g = gemvJob{trans: trans, m: m, n: n, a: a, lda: lda, x: x, y: y, parts: 2, partial: s.gp[:2*m]}
 	s.pool.stretch.Do(g, g.parts)

@@ -125,3 +125,58 @@ func GemvT(m, n int, alpha float64, a []float64, lda int, x []float64, beta floa
 		}
 	}
 }
+
+// Ger computes A ← A + α·x·yᵀ for the row-major m×n matrix A with leading
+// dimension lda, len(x) ≥ m and len(y) ≥ n, as a_ij ← fma(α·x_i, y_j, a_ij):
+// every element is updated the same way whichever rows or columns a call
+// covers.
+func Ger(m, n int, alpha float64, x, y []float64, a []float64, lda int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if lda < max(1, n) || len(a) < (m-1)*lda+n || len(x) < m || len(y) < n {
+		panic("gemm: bad Ger arguments")
+	}
+	n4 := n &^ 3
+	i := 0
+	if useGemvAsm && n4 > 0 {
+		for ; i+4 <= m; i += 4 {
+			ax := [4]float64{alpha * x[i], alpha * x[i+1], alpha * x[i+2], alpha * x[i+3]}
+			gerRows4(n4, &a[i*lda], lda, &ax, &y[0])
+			for r := range 4 {
+				row := a[(i+r)*lda : (i+r)*lda+n]
+				for j := n4; j < n; j++ {
+					row[j] = math.FMA(ax[r], y[j], row[j])
+				}
+			}
+		}
+	}
+	for ; i < m; i++ {
+		ax := alpha * x[i]
+		row := a[i*lda : i*lda+n]
+		for j, v := range y[:n] {
+			row[j] = math.FMA(ax, v, row[j])
+		}
+	}
+}
+
+// Dot returns x·y over the first n = len(x) elements, accumulated as one
+// row of GemvN (four lanes, then the remainder in order).
+func Dot(x, y []float64) float64 {
+	n := len(x)
+	y = y[:n]
+	n4 := n &^ 3
+	if !useGemvAsm || n4 == 0 {
+		return dotGo(x, y)
+	}
+	// With a zero row stride, the four rows of dotRows4 are all x; the
+	// extra products run in the spare multiply-add units while the loads
+	// of x and y set the pace.
+	var s [4]float64
+	dotRows4(n4, &x[0], 0, &y[0], &s)
+	t := s[0]
+	for j := n4; j < n; j++ {
+		t = math.FMA(x[j], y[j], t)
+	}
+	return t
+}

@@ -21,3 +21,9 @@ func dotRows4(n int, a *float64, lda int, x *float64, s *[4]float64)
 func axpyRows4(n int, a *float64, lda int, x *[4]float64, y *float64)
 
 func setGemvAsm(on bool) { useGemvAsm = on }
+
+// gerRows4 updates the four rows at a, a+lda, …: a_rj ← fma(x[r], y_j, a_rj)
+// for j < n, n a positive multiple of four.
+//
+//go:noescape
+func gerRows4(n int, a *float64, lda int, x *[4]float64, y *float64)

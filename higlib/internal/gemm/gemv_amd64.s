@@ -89,3 +89,55 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// GER4 updates the four elements at off(row)(AX*8) of each row.
+#define GER4(off) \
+	VMOVUPD     off(DI)(AX*8), Y4;      \
+	VMOVUPD     off(SI)(AX*8), Y5;      \
+	VFMADD231PD Y4, Y0, Y5;             \
+	VMOVUPD     Y5, off(SI)(AX*8);      \
+	VMOVUPD     off(R9)(AX*8), Y6;      \
+	VFMADD231PD Y4, Y1, Y6;             \
+	VMOVUPD     Y6, off(R9)(AX*8);      \
+	VMOVUPD     off(R10)(AX*8), Y7;     \
+	VFMADD231PD Y4, Y2, Y7;             \
+	VMOVUPD     Y7, off(R10)(AX*8);     \
+	VMOVUPD     off(R11)(AX*8), Y8;     \
+	VFMADD231PD Y4, Y3, Y8;             \
+	VMOVUPD     Y8, off(R11)(AX*8)
+
+// func gerRows4(n int, a *float64, lda int, x *[4]float64, y *float64)
+TEXT ·gerRows4(SB), NOSPLIT, $0-40
+	MOVQ         n+0(FP), CX
+	MOVQ         a+8(FP), SI
+	MOVQ         lda+16(FP), R8
+	SHLQ         $3, R8
+	MOVQ         x+24(FP), BX
+	MOVQ         y+32(FP), DI
+	LEAQ         (SI)(R8*1), R9
+	LEAQ         (SI)(R8*2), R10
+	LEAQ         (R9)(R8*2), R11
+	VBROADCASTSD (BX), Y0
+	VBROADCASTSD 8(BX), Y1
+	VBROADCASTSD 16(BX), Y2
+	VBROADCASTSD 24(BX), Y3
+	XORQ         AX, AX
+	MOVQ         CX, DX
+	SHRQ         $3, CX
+	JZ           gertail
+
+gerloop:
+	GER4(0)
+	GER4(32)
+	ADDQ $8, AX
+	DECQ CX
+	JNZ  gerloop
+
+gertail:
+	TESTQ $4, DX
+	JZ    gerdone
+	GER4(0)
+
+gerdone:
+	VZEROUPPER
+	RET

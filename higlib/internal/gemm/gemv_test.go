@@ -174,3 +174,99 @@ func BenchmarkGemv(b *testing.B) {
 		})
 	}
 }
+
+// TestGer checks Ger against gonum's Dger on odd and padded shapes with
+// both kernels, that the kernels agree bit for bit, that the padding is
+// untouched, and that splitting by rows or columns does not change a bit.
+func TestGer(t *testing.T) {
+	bits := map[string][]float64{}
+	for _, asm := range []bool{true, false} {
+		if asm && !hasAsm {
+			continue
+		}
+		was := UseAssembly(asm)
+		for _, m := range []int{0, 1, 3, 4, 7, 9, 33} {
+			for _, n := range []int{0, 1, 3, 4, 8, 13, 70} {
+				for _, pad := range []int{0, 2} {
+					lda := max(1, n) + pad
+					rv := rand.New(rand.NewPCG(uint64(m), uint64(n+pad)))
+					a := randSlice(rv, max(0, m*lda))
+					x, y := randSlice(rv, m), randSlice(rv, n)
+					const alpha = -0.75
+					want := append([]float64(nil), a...)
+					if m > 0 && n > 0 {
+						gonum.Implementation{}.Dger(m, n, alpha, x, 1, y, 1, want, lda)
+					}
+					got := append([]float64(nil), a...)
+					Ger(m, n, alpha, x, y, got, lda)
+					name := fmt.Sprintf("%dx%d/pad=%d", m, n, pad)
+					for i := range m {
+						for j := range lda {
+							w, g := want[i*lda+j], got[i*lda+j]
+							if j >= n {
+								if g != a[i*lda+j] {
+									t.Errorf("asm=%v %s: padding (%d,%d) changed", asm, name, i, j)
+								}
+								continue
+							}
+							bound := tol * (math.Abs(a[i*lda+j]) + math.Abs(alpha*x[i]*y[j]))
+							if d := math.Abs(g - w); !(d <= bound) {
+								t.Errorf("asm=%v %s: (%d,%d) = %v, gonum %v", asm, name, i, j, g, w)
+							}
+						}
+					}
+					if prev, ok := bits[name]; ok {
+						for i := range got {
+							if math.Float64bits(prev[i]) != math.Float64bits(got[i]) {
+								t.Errorf("%s: element %d differs between kernels", name, i)
+								break
+							}
+						}
+					} else {
+						bits[name] = got
+					}
+					if m > 2 && n > 5 {
+						split := append([]float64(nil), a...)
+						Ger(2, n, alpha, x, y, split, lda)
+						Ger(m-2, 5, alpha, x[2:], y, split[2*lda:], lda)
+						Ger(m-2, n-5, alpha, x[2:], y[5:], split[2*lda+5:], lda)
+						for i := range got {
+							if math.Float64bits(split[i]) != math.Float64bits(got[i]) {
+								t.Errorf("asm=%v %s: split product differs at %d", asm, name, i)
+								break
+							}
+						}
+					}
+				}
+			}
+		}
+		UseAssembly(was)
+	}
+}
+
+// TestDot checks Dot against a row of GemvN (the same bits) and against a
+// plain sum, for lengths around the vector width, with both kernels.
+func TestDot(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 9))
+	for _, asm := range []bool{true, false} {
+		was := UseAssembly(asm)
+		for n := range 23 {
+			x, y := randSlice(rnd, n), randSlice(rnd, n)
+			got := Dot(x, y)
+			var row [1]float64
+			GemvN(1, n, 1, x, max(1, n), y, 0, row[:])
+			var plain, abs float64
+			for i := range n {
+				plain += x[i] * y[i]
+				abs += math.Abs(x[i] * y[i])
+			}
+			if math.Float64bits(got) != math.Float64bits(row[0]) {
+				t.Errorf("asm=%v n=%d: Dot %v, GemvN row %v", asm, n, got, row[0])
+			}
+			if math.Abs(got-plain) > tol*abs {
+				t.Errorf("asm=%v n=%d: Dot %v, plain sum %v", asm, n, got, plain)
+			}
+		}
+		UseAssembly(was)
+	}
+}
