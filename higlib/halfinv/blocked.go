@@ -28,6 +28,7 @@ type poolState struct {
 	gemmJob  gemmJob
 	larfbJob larfbJob
 	lqStep   lqStepJob
+	copyJob  copyJob
 	gemvJob  gemvJob
 	stretch  par.Stretch // the parallel products inside labrd
 	ws       workspaces

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/lapack"
 
 	"github.com/higlab/hig/higlib/internal/gemm"
@@ -89,6 +90,34 @@ func TestGelqfLookAhead(t *testing.T) {
 		}
 		if !num.SameBits(run(true), run(false)) {
 			t.Errorf("%dx%d: look-ahead changes the factorisation", m, n)
+		}
+	}
+}
+
+// TestApplyQtMatchesDorml2 checks applyQt against gonum's Dorml2(Left,
+// Trans) on the reflectors of a blocked LQ factorisation, one with a zero
+// τ among them.
+func TestApplyQtMatchesDorml2(t *testing.T) {
+	for _, sh := range [][2]int{{40, 41}, {97, 300}, {130, 131}} {
+		m, n := sh[0], sh[1]
+		rnd := rand.New(rand.NewPCG(uint64(m), 11))
+		var s Solver
+		s.reserve(m, n)
+		a := s.a[:m*n]
+		for i := range a {
+			a[i] = rnd.NormFloat64()
+		}
+		s.gelqf(m, n, a, s.tau)
+		s.tau[m/2] = 0
+		y := make([]float64, n)
+		for i := range y {
+			y[i] = rnd.NormFloat64()
+		}
+		want := append([]float64(nil), y...)
+		impl.Dorml2(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, want, 1, make([]float64, 1))
+		applyQt(m, n, a, s.tau, y)
+		if d, scale := maxDiff(want, y); !(d <= 1e-13*scale) {
+			t.Errorf("%dx%d: max difference %g (largest element %g)", m, n, d, scale)
 		}
 	}
 }

@@ -3,8 +3,11 @@ package halfinv
 import (
 	"github.com/higlab/hig/internal/num"
 	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	lapackgo "gonum.org/v1/gonum/lapack/gonum"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/higlab/hig/higlib/internal/gemm"
 )
 
 // Solver computes half-inverse products like Reference, keeping its
@@ -84,21 +87,15 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	if m == 0 || n == 0 {
 		return nil, ErrEmpty
 	}
-	jmax, okJ := maxAbsFinite(j)
+	s.reserve(m, n)
+	jmax, okJ := s.copyIn(j)
 	gmax, okG := maxAbsFiniteVec(g, 0)
 	if !okJ || !okG {
 		return nil, ErrNotFinite
 	}
 	ej, eg := scaleExp(jmax), scaleExp(gmax)
-	s.reserve(m, n)
 	k := min(m, n)
-
-	// Copy J into the Solver's own storage, densely packed with stride n.
-	raw := j.RawMatrix()
 	a := s.a[:m*n]
-	for i := range m {
-		copy(a[i*n:(i+1)*n], raw.Data[i*raw.Stride:i*raw.Stride+n])
-	}
 	scaleBy(a, ej)
 	kk := s.k[:k*k]
 	c := s.c[:k]
@@ -135,7 +132,11 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	if m < n {
 		y := s.y[:n]
 		clear(y[m:])
-		impl.Dorml2(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, y, 1, work)
+		if m > lqBlock {
+			applyQt(m, n, a, s.tau, y)
+		} else {
+			impl.Dorml2(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, y, 1, work)
+		}
 	}
 	if err := unscale(s.y[:n], s.s[:k], ej, eg, p.Kappa); err != nil {
 		return nil, err
@@ -227,4 +228,70 @@ func grow(x []float64, n int) []float64 {
 		return make([]float64, n)
 	}
 	return x[:n]
+}
+
+// copyIn copies J into s.a, densely packed with stride n, and returns
+// max |J_ij| and whether every element is finite, as maxAbsFinite does. A
+// large J is copied in two halves of rows on the pool.
+func (s *Solver) copyIn(j *mat.Dense) (jmax float64, ok bool) {
+	m, n := j.Dims()
+	c := &s.pool.copyJob
+	*c = copyJob{raw: j.RawMatrix(), a: s.a[:m*n], parts: 1}
+	if m*n >= copyMinParallel {
+		c.parts = 2
+	}
+	s.pool.group.Do(c, c.parts, false)
+	jmax, ok = c.max[0], c.ok[0]
+	if c.parts == 2 {
+		jmax, ok = max(jmax, c.max[1]), ok && c.ok[1]
+	}
+	*c = copyJob{}
+	return jmax, ok
+}
+
+// copyMinParallel is the number of elements of J from which copyIn splits
+// its work.
+const copyMinParallel = 1 << 18
+
+// copyJob copies rows of J and finds their largest magnitude; see copyIn.
+type copyJob struct {
+	raw   blas64.General
+	a     []float64
+	parts int
+	max   [2]float64
+	ok    [2]bool
+}
+
+func (c *copyJob) Run(p int) {
+	m, n := c.raw.Rows, c.raw.Cols
+	i0, i1 := p*m/c.parts, (p+1)*m/c.parts
+	var amax float64
+	ok := true
+	for i := i0; i < i1 && ok; i++ {
+		row := c.raw.Data[i*c.raw.Stride : i*c.raw.Stride+n]
+		copy(c.a[i*n:(i+1)*n], row)
+		amax, ok = maxAbsFiniteVec(row, amax)
+	}
+	c.max[p], c.ok[p] = amax, ok
+}
+
+// applyQt overwrites y (length n) with Qᵀ·y, where the first m rows of a
+// hold the reflectors of an LQ factorisation, Q = H_{m−1}⋯H_0: it is
+// Dorml2(Left, Trans) for one vector, applying H_{m−1} first, with the
+// products in gemm's kernels instead of Dlarf's matrix-vector calls on a
+// one-column matrix. gelqf's blocked path uses it; for the small
+// factorisations that go to gonum's Dgelq2, Solve keeps Dorml2, which
+// leaves their results bit for bit as before.
+func applyQt(m, n int, a, tau, y []float64) {
+	one := [1]float64{1}
+	for i := m - 1; i >= 0; i-- {
+		if tau[i] == 0 {
+			continue
+		}
+		// H_i·y = y − τ_i·(vᵀy)·v with v = (1, a[i, i+1:n]) on y[i:].
+		v, yi := a[i*n+i+1:i*n+n], y[i+1:n]
+		w := tau[i] * (y[i] + gemm.Dot(v, yi))
+		y[i] -= w
+		gemm.Ger(1, len(v), -w, one[:], v, yi, max(1, len(v)))
+	}
 }
