@@ -105,7 +105,7 @@ gn-study: $(BIN)/hig ## Why Gauss-Newton differs from the chapter: GN and HIG at
 	$(BIN)/hig toy -methods gn,hig -round32 -out figures/gn-round32
 
 bench: ## Benchmarks of the HIG step, the half-inverse (ratios: solver vs reference), the Dgemm kernel (GFLOP/s vs gonum) and the oscillator experiment.
-	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep|Dgemm|Oscillator' -benchmem -benchtime=20x ./higlib/...
+	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep|Dgemm|Gemv|Stages|Oscillator' -benchmem -benchtime=20x ./higlib/...
 
 bench-numpy: ## The same half-inverse in numpy (LAPACK SVD) beside the Go Solver; needs python3-numpy.
 	$(PYTHON) scripts/bench_numpy.py

@@ -6,74 +6,101 @@
 package halfinv
 
 import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
-
 	"github.com/higlab/hig/higlib/internal/gemm"
 )
 
 // labrd reduces the first nb rows and columns of the m×n matrix a (m ≥ n)
 // to upper bidiagonal form and returns the matrices X (m×nb) and Y (n×nb)
-// of the update A ← A − V·Yᵀ − X·Uᵀ of the rest, exactly as gonum's Dlabrd
-// does for m ≥ n (the panel of LAPACK's dgebrd; Dongarra, Sorensen &
-// Hammarling, J. Comput. Appl. Math. 27 (1989)). It is that routine with
-// one change: the two products with the whole trailing matrix, which carry
-// about two thirds of its time, y ← A(i:m, i+1:n)ᵀ·u and
-// x ← A(i+1:m, i+1:n)·v, run as gemvJobs on the pool with the AVX2 kernels
-// of package gemm, on contiguous copies of u and of the result. The
-// other products involve at most nb columns and stay with gonum's Dgemv.
+// of the update A ← A − V·Yᵀ − X·Uᵀ of the rest, as gonum's Dlabrd does for
+// m ≥ n (the panel of LAPACK's dgebrd; Dongarra, Sorensen & Hammarling,
+// J. Comput. Appl. Math. 27 (1989)), step for step and product for
+// product. Two things differ:
+//
+//   - Every product runs in package gemm's kernels on contiguous vectors:
+//     the column of A being reduced and the new columns of X and Y are
+//     gathered once, updated in place by all the products that touch them,
+//     and written back once, instead of going through strided calls of
+//     gonum's Dgemv and Dscal, which were half of the panel's time.
+//   - The two products with the whole trailing matrix, y ← A(i:m, i+1:n)ᵀ·u
+//     and x ← A(i+1:m, i+1:n)·v, about a third of the work, are split in
+//     two by columns across the spinning helper of par.Stretch (see gemv).
+//
+// Norms come from larfg. The results agree with Dlabrd to rounding, not
+// bit for bit, because the kernels fuse multiply and add.
 func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x []float64, ldx int, y []float64, ldy int) {
 	if m < n {
 		panic("halfinv: labrd needs m ≥ n")
 	}
-	bi := blas64.Implementation()
 	s.gv, s.gw, s.gp = grow(s.gv, m), grow(s.gw, m), grow(s.gp, 2*m)
-	u, w := s.gv, s.gw
+	s.gt = grow(s.gt, 2*(nb+1))
+	col, w := s.gv, s.gw
+	t1, t2 := s.gt[:nb+1], s.gt[nb+1:]
 	// The helper spins only while the panel runs, so that it leaves its
 	// processor to the pool for the level-3 update that follows.
 	s.pool.stretch.Begin()
 	defer s.pool.stretch.End()
 	for i := range nb {
-		bi.Dgemv(blas.NoTrans, m-i, i, -1, a[i*lda:], lda, y[i*ldy:], 1, 1, a[i*lda+i:], lda)
-		bi.Dgemv(blas.NoTrans, m-i, i, -1, x[i*ldx:], ldx, a[i:], lda, 1, a[i*lda+i:], lda)
-
-		a[i*lda+i], tauQ[i] = impl.Dlarfg(m-i, a[i*lda+i], a[min(i+1, m-1)*lda+i:], lda)
-		d[i] = a[i*lda+i]
+		// A(i:m, i) −= A(i:m, 0:i)·Y(i, 0:i)ᵀ + X(i:m, 0:i)·A(0:i, i).
+		ca := col[:m-i]
+		for r := range ca {
+			ca[r] = a[(i+r)*lda+i]
+		}
+		for r := range i {
+			t1[r] = a[r*lda+i]
+		}
+		gemm.GemvN(m-i, i, -1, a[i*lda:], lda, y[i*ldy:i*ldy+i], 1, ca)
+		gemm.GemvN(m-i, i, -1, x[i*ldx:], ldx, t1[:i], 1, ca)
+		// The reflector Q_i that zeroes A(i+1:m, i); ca becomes its vector u.
+		d[i], tauQ[i] = larfg(m-i, ca[0], ca[1:])
+		ca[0] = 1
+		if i == n-1 {
+			ca[0] = d[i] // the last column keeps β, as in Dlabrd
+		}
+		for r, v := range ca {
+			a[(i+r)*lda+i] = v
+		}
 		if i == n-1 {
 			continue
 		}
-		a[i*lda+i] = 1
-		// y(i+1:n, i) = A(i:m, i+1:n)ᵀ·A(i:m, i).
-		for r := range m - i {
-			u[r] = a[(i+r)*lda+i]
-		}
-		s.gemv(true, m-i, n-i-1, a[i*lda+i+1:], lda, u[:m-i], w[:n-i-1])
-		for j, v := range w[:n-i-1] {
-			y[(i+1+j)*ldy+i] = v
-		}
-		bi.Dgemv(blas.Trans, m-i, i, 1, a[i*lda:], lda, a[i*lda+i:], lda, 0, y[i:], ldy)
-		bi.Dgemv(blas.NoTrans, n-i-1, i, -1, y[(i+1)*ldy:], ldy, y[i:], ldy, 1, y[(i+1)*ldy+i:], ldy)
-		bi.Dgemv(blas.Trans, m-i, i, 1, x[i*ldx:], ldx, a[i*lda+i:], lda, 0, y[i:], ldy)
-		bi.Dgemv(blas.Trans, i, n-i-1, -1, a[i+1:], lda, y[i:], ldy, 1, y[(i+1)*ldy+i:], ldy)
-		bi.Dscal(n-i-1, tauQ[i], y[(i+1)*ldy+i:], ldy)
 
-		bi.Dgemv(blas.NoTrans, n-i-1, i+1, -1, y[(i+1)*ldy:], ldy, a[i*lda:], 1, 1, a[i*lda+i+1:], 1)
-		bi.Dgemv(blas.Trans, i, n-i-1, -1, a[i+1:], lda, x[i*ldx:], 1, 1, a[i*lda+i+1:], 1)
-
-		a[i*lda+i+1], tauP[i] = larfg(n-i-1, a[i*lda+i+1], a[i*lda+min(i+2, n-1):])
-		e[i] = a[i*lda+i+1]
-		a[i*lda+i+1] = 1
-
-		// x(i+1:m, i) = A(i+1:m, i+1:n)·A(i, i+1:n)ᵀ.
-		s.gemv(false, m-i-1, n-i-1, a[(i+1)*lda+i+1:], lda, a[i*lda+i+1:i*lda+n], w[:m-i-1])
-		for r, v := range w[:m-i-1] {
-			x[(i+1+r)*ldx+i] = v
+		// Y(i+1:n, i) = τ_Q·(A(i:m, i+1:n)ᵀ·u − Y(i+1:n, 0:i)·(A(i:m, 0:i)ᵀ·u)
+		//                   − A(0:i, i+1:n)ᵀ·(X(i:m, 0:i)ᵀ·u)).
+		wy := w[:n-i-1]
+		s.gemv(true, m-i, n-i-1, a[i*lda+i+1:], lda, ca, wy)
+		gemm.GemvT(m-i, i, 1, a[i*lda:], lda, ca, 0, t1[:i])
+		gemm.GemvN(n-i-1, i, -1, y[(i+1)*ldy:], ldy, t1[:i], 1, wy)
+		gemm.GemvT(m-i, i, 1, x[i*ldx:], ldx, ca, 0, t2[:i])
+		gemm.GemvT(i, n-i-1, -1, a[i+1:], lda, t2[:i], 1, wy)
+		for j, v := range wy {
+			y[(i+1+j)*ldy+i] = tauQ[i] * v
 		}
-		bi.Dgemv(blas.Trans, n-i-1, i+1, 1, y[(i+1)*ldy:], ldy, a[i*lda+i+1:], 1, 0, x[i:], ldx)
-		bi.Dgemv(blas.NoTrans, m-i-1, i+1, -1, a[(i+1)*lda:], lda, x[i:], ldx, 1, x[(i+1)*ldx+i:], ldx)
-		bi.Dgemv(blas.NoTrans, i, n-i-1, 1, a[i+1:], lda, a[i*lda+i+1:], 1, 0, x[i:], ldx)
-		bi.Dgemv(blas.NoTrans, m-i-1, i, -1, x[(i+1)*ldx:], ldx, x[i:], ldx, 1, x[(i+1)*ldx+i:], ldx)
-		bi.Dscal(m-i-1, tauP[i], x[(i+1)*ldx+i:], ldx)
+		for r, v := range t2[:i] {
+			y[r*ldy+i] = v // Dlabrd leaves this scratch here too
+		}
+
+		// A(i, i+1:n) −= Y(i+1:n, 0:i+1)·A(i, 0:i+1)ᵀ + A(0:i, i+1:n)ᵀ·X(i, 0:i)ᵀ.
+		row := a[i*lda+i+1 : i*lda+n]
+		gemm.GemvN(n-i-1, i+1, -1, y[(i+1)*ldy:], ldy, a[i*lda:i*lda+i+1], 1, row)
+		gemm.GemvT(i, n-i-1, -1, a[i+1:], lda, x[i*ldx:i*ldx+i], 1, row)
+		// The reflector P_i that zeroes A(i, i+2:n); row becomes its vector v.
+		e[i], tauP[i] = larfg(n-i-1, row[0], row[1:])
+		row[0] = 1
+
+		// X(i+1:m, i) = τ_P·(A(i+1:m, i+1:n)·v − A(i+1:m, 0:i+1)·(Y(i+1:n, 0:i+1)ᵀ·v)
+		//                   − X(i+1:m, 0:i)·(A(0:i, i+1:n)·v)).
+		wx := w[:m-i-1]
+		s.gemv(false, m-i-1, n-i-1, a[(i+1)*lda+i+1:], lda, row, wx)
+		gemm.GemvT(n-i-1, i+1, 1, y[(i+1)*ldy:], ldy, row, 0, t1[:i+1])
+		gemm.GemvN(m-i-1, i+1, -1, a[(i+1)*lda:], lda, t1[:i+1], 1, wx)
+		gemm.GemvN(i, n-i-1, 1, a[i+1:], lda, row, 0, t2[:i])
+		gemm.GemvN(m-i-1, i, -1, x[(i+1)*ldx:], ldx, t2[:i], 1, wx)
+		for r, v := range wx {
+			x[(i+1+r)*ldx+i] = tauP[i] * v
+		}
+		x[i*ldx+i] = t1[i] // Dlabrd's scratch, as above
+		for r, v := range t2[:i] {
+			x[r*ldx+i] = v
+		}
 	}
 }
 

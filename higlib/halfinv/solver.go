@@ -54,6 +54,7 @@ type Solver struct {
 	lqw, brw []float64 // workspaces of gelqf and gebrd
 	gv, gw   []float64 // contiguous vectors of the parallel products in labrd
 	gp       []float64 // their partial sums
+	gt       []float64 // short vectors of labrd's small products
 	vx, gram []float64 // explicit V of an LQ panel and its Gram matrix V·Vᵀ
 
 	pool *poolState // tiled updates on the worker pool; a pointer keeps Solver copyable
