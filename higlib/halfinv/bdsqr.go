@@ -7,9 +7,7 @@ package halfinv
 
 import (
 	"math"
-
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/lapack"
+	"slices"
 )
 
 // Machine constants of LAPACK's dlamch, as gonum defines them.
@@ -42,40 +40,59 @@ func lartg(f, g float64) (cs, sn, r float64) {
 type rotKind uint8
 
 const (
-	opRot  rotKind = iota // plane rotation of entries j and j+1
-	opNeg                 // negation of entry j
+	opNeg  rotKind = iota // negation of entry j
 	opSwap                // exchange of entries j and j2
 )
 
-// rotOp is one orthogonal operation that Dbdsqr would apply to the rows of
-// Vᵀ. A rotation maps (x_j, x_{j+1}) to (c·x_j + s·x_{j+1}, c·x_{j+1} − s·x_j),
-// the convention of Dlasr(Left, Variable) and Drot.
+// rotOp is a negation or an exchange that Dbdsqr applies to the rows of Vᵀ
+// when it makes the singular values positive and sorts them.
 type rotOp struct {
 	kind  rotKind
 	j, j2 int32
-	c, s  float64
+}
+
+// sweep is one QR sweep's run of right rotations: rotation t acts on
+// entries j and j+1 with j = j0 + t, or j = j0 − t for a backward sweep.
+// A rotation with cosine c and sine s maps (x_j, x_{j+1}) to
+// (c·x_j + s·x_{j+1}, c·x_{j+1} − s·x_j), the convention of
+// Dlasr(Left, Variable) and Drot.
+type sweep struct {
+	j0, n    int32
+	backward bool
 }
 
 // rotLog records, in order, the operations G_1, …, G_N whose product
 // G_N⋯G_1 is the transpose Pᵀ of the right singular vectors of a bidiagonal
-// matrix B = Q·Σ·Pᵀ.
+// matrix B = Q·Σ·Pᵀ: the sweeps' rotations, whose cosines and sines are
+// stored in pairs in cs (16 bytes each, written in place by the sweep),
+// then the negations and exchanges in fix.
 type rotLog struct {
-	ops []rotOp
+	sweeps []sweep
+	cs     []float64
+	fix    []rotOp
 }
 
-func (l *rotLog) rotations(off int, c, s []float64, n int, backward bool) {
-	if backward {
-		for j := n - 2; j >= 0; j-- {
-			if c[j] != 1 || s[j] != 0 {
-				l.ops = append(l.ops, rotOp{kind: opRot, j: int32(off + j), c: c[j], s: s[j]})
-			}
-		}
-		return
-	}
-	for j := 0; j < n-1; j++ {
-		if c[j] != 1 || s[j] != 0 {
-			l.ops = append(l.ops, rotOp{kind: opRot, j: int32(off + j), c: c[j], s: s[j]})
-		}
+func (l *rotLog) reset() {
+	l.sweeps, l.cs, l.fix = l.sweeps[:0], l.cs[:0], l.fix[:0]
+}
+
+// begin records a sweep of n rotations starting at entry j0 and returns the
+// 2n slots for their cosines and sines, (c_t, s_t) at 2t and 2t+1. Identity
+// rotations are recorded too; applyP skips them, as Dlasr does.
+func (l *rotLog) begin(j0, n int, backward bool) []float64 {
+	k := len(l.cs)
+	l.cs = slices.Grow(l.cs, 2*n)[:k+2*n]
+	l.sweeps = append(l.sweeps, sweep{j0: int32(j0), n: int32(n), backward: backward})
+	return l.cs[k:]
+}
+
+// rotC applies the left rotation (cs, sn) to entries j and j+1 of c with
+// Dlasr's arithmetic (Left, Variable), skipping the identity as it does.
+func rotC(c []float64, j int, cs, sn float64) {
+	if cs != 1 || sn != 0 {
+		tmp2, tmp := c[j], c[j+1]
+		c[j+1] = cs*tmp - sn*tmp2
+		c[j] = sn*tmp + cs*tmp2
 	}
 }
 
@@ -83,17 +100,34 @@ func (l *rotLog) rotations(off int, c, s []float64, n int, backward bool) {
 // operations in reverse order. This costs O(N) instead of the O(N·k) of
 // accumulating Pᵀ as a k×k matrix.
 func (l *rotLog) applyP(x []float64) {
-	for i := len(l.ops) - 1; i >= 0; i-- {
-		op := &l.ops[i]
+	for i := len(l.fix) - 1; i >= 0; i-- {
+		op := l.fix[i]
 		switch op.kind {
-		case opRot:
-			a, b := x[op.j], x[op.j+1]
-			x[op.j] = op.c*a - op.s*b
-			x[op.j+1] = op.s*a + op.c*b
 		case opNeg:
 			x[op.j] = -x[op.j]
 		case opSwap:
 			x[op.j], x[op.j2] = x[op.j2], x[op.j]
+		}
+	}
+	k := len(l.cs)
+	for si := len(l.sweeps) - 1; si >= 0; si-- {
+		sw := l.sweeps[si]
+		n := int(sw.n)
+		k -= 2 * n
+		rs := l.cs[k : k+2*n]
+		step := 1
+		if sw.backward {
+			step = -1
+		}
+		for t := n - 1; t >= 0; t-- {
+			c, s := rs[2*t], rs[2*t+1]
+			if c == 1 && s == 0 {
+				continue
+			}
+			j := int(sw.j0) + step*t
+			a, b := x[j], x[j+1]
+			x[j] = c*a - s*b
+			x[j+1] = s*a + c*b
 		}
 	}
 }
@@ -107,20 +141,20 @@ func (l *rotLog) applyP(x []float64) {
 // It is gonum's Dbdsqr (the algorithm of Demmel & Kahan, "Accurate singular
 // values of bidiagonal matrices", SIAM J. Sci. Stat. Comput. 11 (1990), as
 // implemented in LAPACK's dbdsqr) with ncvt = n, nru = 0 and ncc = 1, except
-// that each operation it would apply to the rows of VT is logged instead.
-// The sequence of rotations depends on d and e only, so d, e and c end
-// bit-for-bit as gonum's Dbdsqr leaves them. work must have length at least
-// 4·(n−1).
-func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
-	lg.ops = lg.ops[:0]
+// that each operation it would apply to the rows of VT is logged instead,
+// and that each sweep logs its right rotations and turns c by its left ones
+// as it goes, with Dlasr's arithmetic, rather than collecting them in a
+// work array for Dlasr. The sequence of rotations depends on d and e only,
+// so d, e and c end bit-for-bit as gonum's Dbdsqr leaves them. The two
+// rotations of a step are computed inline with Dlartg's arithmetic (see
+// lartg).
+func bdsqrLog(n int, d, e, c []float64, lg *rotLog) (ok bool) {
+	lg.reset()
 	if n == 0 {
 		return true
 	}
 	const maxIter = 6
 	if n != 1 {
-		nm1 := n - 1
-		nm12 := nm1 + nm1
-		nm13 := nm12 + nm1
 		idir := 0
 
 		eps := dlamchE
@@ -200,7 +234,8 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 				var sinr, cosr, sinl, cosl float64
 				d[m-1], d[m-2], sinr, cosr, sinl, cosl = impl.Dlasv2(d[m-2], e[m-2], d[m-1])
 				e[m-2] = 0
-				lg.ops = append(lg.ops, rotOp{kind: opRot, j: int32(m - 2), c: cosr, s: sinr})
+				rs := lg.begin(m-2, 1, false)
+				rs[0], rs[1] = cosr, sinr
 				a, b := c[m-2], c[m-1]
 				c[m-2] = cosl*a + sinl*b
 				c[m-1] = cosl*b - sinl*a
@@ -271,22 +306,19 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 					cs := 1.0
 					oldcs := 1.0
 					var sn, r, oldsn float64
+					rs := lg.begin(l2, m-1-l2, false)
 					for i := l2; i < m-1; i++ {
 						cs, sn, r = lartg(d[i]*cs, e[i])
 						if i > l2 {
 							e[i-1] = oldsn * r
 						}
 						oldcs, oldsn, d[i] = lartg(oldcs*r, d[i+1]*sn)
-						work[i-l2] = cs
-						work[i-l2+nm1] = sn
-						work[i-l2+nm12] = oldcs
-						work[i-l2+nm13] = oldsn
+						rs[2*(i-l2)], rs[2*(i-l2)+1] = cs, sn
+						rotC(c, i, oldcs, oldsn)
 					}
 					h := d[m-1] * cs
 					d[m-1] = h * oldcs
 					e[m-2] = h * oldsn
-					lg.rotations(l2, work, work[n-1:], m-l2, false)
-					impl.Dlasr(blas.Left, lapack.Variable, lapack.Forward, m-l2, 1, work[nm12:], work[nm13:], c[l2:], 1)
 					if math.Abs(e[m-2]) < thresh {
 						e[m-2] = 0
 					}
@@ -294,22 +326,19 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 					cs := 1.0
 					oldcs := 1.0
 					var sn, r, oldsn float64
+					rs := lg.begin(m-2, m-1-l2, true)
 					for i := m - 1; i >= l2+1; i-- {
 						cs, sn, r = lartg(d[i]*cs, e[i-1])
 						if i < m-1 {
 							e[i] = oldsn * r
 						}
 						oldcs, oldsn, d[i] = lartg(oldcs*r, d[i-1]*sn)
-						work[i-l2-1] = cs
-						work[i-l2+nm1-1] = -sn
-						work[i-l2+nm12-1] = oldcs
-						work[i-l2+nm13-1] = -oldsn
+						rs[2*(m-1-i)], rs[2*(m-1-i)+1] = oldcs, -oldsn
+						rotC(c, i-1, cs, -sn)
 					}
 					h := d[l2] * cs
 					d[l2] = h * oldcs
 					e[l2] = h * oldsn
-					lg.rotations(l2, work[nm12:], work[nm13:], m-l2, true)
-					impl.Dlasr(blas.Left, lapack.Variable, lapack.Backward, m-l2, 1, work, work[n-1:], c[l2:], 1)
 					if math.Abs(e[l2]) <= thresh {
 						e[l2] = 0
 					}
@@ -320,6 +349,7 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 					f := (math.Abs(d[l2]) - shift) * (math.Copysign(1, d[l2]) + shift/d[l2])
 					g := e[l2]
 					var cosl, sinl float64
+					rs := lg.begin(l2, m-1-l2, false)
 					for i := l2; i < m-1; i++ {
 						var cosr, sinr, r float64
 						// lartg(f, g), written out: the call is the loop's main cost.
@@ -352,14 +382,10 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 							g = sinl * e[i+1]
 							e[i+1] = cosl * e[i+1]
 						}
-						work[i-l2] = cosr
-						work[i-l2+nm1] = sinr
-						work[i-l2+nm12] = cosl
-						work[i-l2+nm13] = sinl
+						rs[2*(i-l2)], rs[2*(i-l2)+1] = cosr, sinr
+						rotC(c, i, cosl, sinl)
 					}
 					e[m-2] = f
-					lg.rotations(l2, work, work[n-1:], m-l2, false)
-					impl.Dlasr(blas.Left, lapack.Variable, lapack.Forward, m-l2, 1, work[nm12:], work[nm13:], c[l2:], 1)
 					if math.Abs(e[m-2]) <= thresh {
 						e[m-2] = 0
 					}
@@ -367,6 +393,7 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 					// Chase the bulge from bottom to top.
 					f := (math.Abs(d[m-1]) - shift) * (math.Copysign(1, d[m-1]) + shift/d[m-1])
 					g := e[m-2]
+					rs := lg.begin(m-2, m-1-l2, true)
 					for i := m - 1; i > l2; i-- {
 						var cosr, sinr, r float64
 						// lartg(f, g), written out: the call is the loop's main cost.
@@ -400,17 +427,13 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 							g = sinl * e[i-2]
 							e[i-2] *= cosl
 						}
-						work[i-l2-1] = cosr
-						work[i-l2+nm1-1] = -sinr
-						work[i-l2+nm12-1] = cosl
-						work[i-l2+nm13-1] = -sinl
+						rs[2*(m-1-i)], rs[2*(m-1-i)+1] = cosl, -sinl
+						rotC(c, i-1, cosr, -sinr)
 					}
 					e[l2] = f
 					if math.Abs(e[l2]) <= thresh {
 						e[l2] = 0
 					}
-					lg.rotations(l2, work[nm12:], work[nm13:], m-l2, true)
-					impl.Dlasr(blas.Left, lapack.Variable, lapack.Backward, m-l2, 1, work, work[n-1:], c[l2:], 1)
 				}
 			}
 		}
@@ -420,7 +443,7 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 	for i := 0; i < n; i++ {
 		if d[i] < 0 {
 			d[i] *= -1
-			lg.ops = append(lg.ops, rotOp{kind: opNeg, j: int32(i)})
+			lg.fix = append(lg.fix, rotOp{kind: opNeg, j: int32(i)})
 		}
 	}
 	// Sort them in decreasing order.
@@ -436,7 +459,7 @@ func bdsqrLog(n int, d, e, c, work []float64, lg *rotLog) (ok bool) {
 		if isub != n-i {
 			d[isub] = d[n-i-1]
 			d[n-i-1] = smin
-			lg.ops = append(lg.ops, rotOp{kind: opSwap, j: int32(isub), j2: int32(n - i - 1)})
+			lg.fix = append(lg.fix, rotOp{kind: opSwap, j: int32(isub), j2: int32(n - i - 1)})
 			c[isub], c[n-i-1] = c[n-i-1], c[isub]
 		}
 	}

@@ -41,7 +41,7 @@ func TestBdsqrLogMatchesDbdsqr(t *testing.T) {
 				t.Fatalf("n=%d: Dbdsqr failed", n)
 			}
 			var lg rotLog
-			if !bdsqrLog(n, d, e, c, work, &lg) {
+			if !bdsqrLog(n, d, e, c, &lg) {
 				t.Fatalf("n=%d: bdsqrLog failed", n)
 			}
 			for i := range n {

@@ -165,7 +165,7 @@ func (s *Solver) smallSolve(k int, p Params) bool {
 	impl.Dorm2r(blas.Left, blas.Trans, k, 1, k, kk, k, s.tauQ, c, 1, work)
 	// B = U_B·Σ·V_Bᵀ; c ← U_Bᵀ·Q_Bᵀ·c = U_Kᵀ·c, and the right rotations
 	// that form V_B are logged rather than accumulated.
-	if !bdsqrLog(k, d, e, c, work, &s.log) {
+	if !bdsqrLog(k, d, e, c, &s.log) {
 		return false
 	}
 	sv := s.s[:k]

@@ -55,7 +55,7 @@ func BenchmarkStages(b *testing.B) {
 		copy(s.e[:m-1], e)
 		clear(c)
 		c[0] = 1
-		if !bdsqrLog(m, s.d[:m], s.e[:m-1], c, s.work, &s.log) {
+		if !bdsqrLog(m, s.d[:m], s.e[:m-1], c, &s.log) {
 			b.Fatal("bdsqrLog did not converge")
 		}
 	}
