@@ -20,7 +20,9 @@ import (
 //     the column of A being reduced and the new columns of X and Y are
 //     gathered once, updated in place by all the products that touch them,
 //     and written back once, instead of going through strided calls of
-//     gonum's Dgemv and Dscal, which were half of the panel's time.
+//     gonum's Dgemv and Dscal, which were half of the panel's time. The
+//     panel's reflectors u_k and the columns of X and Y are also kept
+//     transposed, so that the products with them run over long rows.
 //   - The two products with the whole trailing matrix, y ← A(i:m, i+1:n)ᵀ·u
 //     and x ← A(i+1:m, i+1:n)·v, about a third of the work, are split in
 //     two by columns across the spinning helper of par.Stretch (see gemv).
@@ -33,6 +35,12 @@ func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x [
 	}
 	s.gv, s.gw, s.gp = grow(s.gv, m), grow(s.gw, m), grow(s.gp, 2*m)
 	s.gt = grow(s.gt, 2*(nb+1))
+	// Transposed copies of the panel: row k of ut is column k of A from row
+	// k down (the vector u_k), row k of xt and yt is column k of X and Y.
+	// With them every product with the first i columns of A, X or Y reads
+	// i long rows instead of many rows of length i.
+	s.ut, s.xt, s.yt = grow(s.ut, nb*m), grow(s.xt, nb*m), grow(s.yt, nb*n)
+	ut, xt, yt := s.ut, s.xt, s.yt
 	col, w := s.gv, s.gw
 	t1, t2 := s.gt[:nb+1], s.gt[nb+1:]
 	// The helper spins only while the panel runs, so that it leaves its
@@ -48,8 +56,8 @@ func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x [
 		for r := range i {
 			t1[r] = a[r*lda+i]
 		}
-		gemm.GemvN(m-i, i, -1, a[i*lda:], lda, y[i*ldy:i*ldy+i], 1, ca)
-		gemm.GemvN(m-i, i, -1, x[i*ldx:], ldx, t1[:i], 1, ca)
+		gemm.GemvT(i, m-i, -1, ut[i:], m, y[i*ldy:i*ldy+i], 1, ca)
+		gemm.GemvT(i, m-i, -1, xt[i:], m, t1[:i], 1, ca)
 		// The reflector Q_i that zeroes A(i+1:m, i); ca becomes its vector u.
 		d[i], tauQ[i] = larfg(m-i, ca[0], ca[1:])
 		ca[0] = 1
@@ -62,17 +70,21 @@ func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x [
 		if i == n-1 {
 			continue
 		}
+		copy(ut[i*m+i:(i+1)*m], ca)
 
 		// Y(i+1:n, i) = τ_Q·(A(i:m, i+1:n)ᵀ·u − Y(i+1:n, 0:i)·(A(i:m, 0:i)ᵀ·u)
 		//                   − A(0:i, i+1:n)ᵀ·(X(i:m, 0:i)ᵀ·u)).
 		wy := w[:n-i-1]
 		s.gemv(true, m-i, n-i-1, a[i*lda+i+1:], lda, ca, wy)
-		gemm.GemvT(m-i, i, 1, a[i*lda:], lda, ca, 0, t1[:i])
-		gemm.GemvN(n-i-1, i, -1, y[(i+1)*ldy:], ldy, t1[:i], 1, wy)
-		gemm.GemvT(m-i, i, 1, x[i*ldx:], ldx, ca, 0, t2[:i])
+		gemm.GemvN(i, m-i, 1, ut[i:], m, ca, 0, t1[:i])
+		gemm.GemvT(i, n-i-1, -1, yt[i+1:], n, t1[:i], 1, wy)
+		gemm.GemvN(i, m-i, 1, xt[i:], m, ca, 0, t2[:i])
 		gemm.GemvT(i, n-i-1, -1, a[i+1:], lda, t2[:i], 1, wy)
+		yrow := yt[i*n+i+1 : (i+1)*n]
 		for j, v := range wy {
-			y[(i+1+j)*ldy+i] = tauQ[i] * v
+			v *= tauQ[i]
+			yrow[j] = v
+			y[(i+1+j)*ldy+i] = v
 		}
 		for r, v := range t2[:i] {
 			y[r*ldy+i] = v // Dlabrd leaves this scratch here too
@@ -80,7 +92,7 @@ func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x [
 
 		// A(i, i+1:n) −= Y(i+1:n, 0:i+1)·A(i, 0:i+1)ᵀ + A(0:i, i+1:n)ᵀ·X(i, 0:i)ᵀ.
 		row := a[i*lda+i+1 : i*lda+n]
-		gemm.GemvN(n-i-1, i+1, -1, y[(i+1)*ldy:], ldy, a[i*lda:i*lda+i+1], 1, row)
+		gemm.GemvT(i+1, n-i-1, -1, yt[i+1:], n, a[i*lda:i*lda+i+1], 1, row)
 		gemm.GemvT(i, n-i-1, -1, a[i+1:], lda, x[i*ldx:i*ldx+i], 1, row)
 		// The reflector P_i that zeroes A(i, i+2:n); row becomes its vector v.
 		e[i], tauP[i] = larfg(n-i-1, row[0], row[1:])
@@ -90,12 +102,15 @@ func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x [
 		//                   − X(i+1:m, 0:i)·(A(0:i, i+1:n)·v)).
 		wx := w[:m-i-1]
 		s.gemv(false, m-i-1, n-i-1, a[(i+1)*lda+i+1:], lda, row, wx)
-		gemm.GemvT(n-i-1, i+1, 1, y[(i+1)*ldy:], ldy, row, 0, t1[:i+1])
-		gemm.GemvN(m-i-1, i+1, -1, a[(i+1)*lda:], lda, t1[:i+1], 1, wx)
+		gemm.GemvN(i+1, n-i-1, 1, yt[i+1:], n, row, 0, t1[:i+1])
+		gemm.GemvT(i+1, m-i-1, -1, ut[i+1:], m, t1[:i+1], 1, wx)
 		gemm.GemvN(i, n-i-1, 1, a[i+1:], lda, row, 0, t2[:i])
-		gemm.GemvN(m-i-1, i, -1, x[(i+1)*ldx:], ldx, t2[:i], 1, wx)
+		gemm.GemvT(i, m-i-1, -1, xt[i+1:], m, t2[:i], 1, wx)
+		xrow := xt[i*m+i+1 : (i+1)*m]
 		for r, v := range wx {
-			x[(i+1+r)*ldx+i] = tauP[i] * v
+			v *= tauP[i]
+			xrow[r] = v
+			x[(i+1+r)*ldx+i] = v
 		}
 		x[i*ldx+i] = t1[i] // Dlabrd's scratch, as above
 		for r, v := range t2[:i] {

@@ -55,6 +55,8 @@ type Solver struct {
 	gv, gw   []float64 // contiguous vectors of the parallel products in labrd
 	gp       []float64 // their partial sums
 	gt       []float64 // short vectors of labrd's small products
+	ut, xt   []float64 // labrd's panel of reflectors and X, transposed
+	yt       []float64 // and Y, transposed
 	vx, gram []float64 // explicit V of an LQ panel and its Gram matrix V·Vᵀ
 
 	pool *poolState // tiled updates on the worker pool; a pointer keeps Solver copyable
