@@ -270,3 +270,62 @@ func TestDot(t *testing.T) {
 		UseAssembly(was)
 	}
 }
+
+// FuzzGemv checks GemvN, GemvT and Ger on fuzzed shapes, strides and
+// scalars against gonum, and that both kernels give the same bits.
+func FuzzGemv(f *testing.F) {
+	f.Add(uint8(7), uint8(9), uint8(0), int8(4), int8(0), uint64(1))
+	f.Add(uint8(64), uint8(3), uint8(7), int8(-3), int8(2), uint64(2))
+	f.Add(uint8(1), uint8(255), uint8(2), int8(1), int8(-1), uint64(3))
+	f.Fuzz(func(t *testing.T, m8, n8, flags uint8, alpha8, beta8 int8, seed uint64) {
+		m, n := int(m8)%130, int(n8)%300
+		tA := []blas.Transpose{blas.NoTrans, blas.Trans}[flags&1]
+		lda := max(1, n) + int(flags>>1&3)
+		alpha, beta := float64(alpha8)/4, float64(beta8)/4
+		rnd := rand.New(rand.NewPCG(seed, 7))
+		a := randSlice(rnd, max(0, m*lda))
+		lx, ly := n, m
+		if tA == blas.Trans {
+			lx, ly = m, n
+		}
+		x, y0 := randSlice(rnd, lx), randSlice(rnd, ly)
+		want, bound := gemvRef(tA, m, n, alpha, a, lda, x, beta, y0)
+		var got [2][]float64
+		for k, asm := range []bool{true, false} {
+			was := UseAssembly(asm)
+			y := append([]float64(nil), y0...)
+			if tA == blas.NoTrans {
+				GemvN(m, n, alpha, a, lda, x, beta, y)
+			} else {
+				GemvT(m, n, alpha, a, lda, x, beta, y)
+			}
+			UseAssembly(was)
+			got[k] = y
+		}
+		for i := range ly {
+			if d := math.Abs(got[0][i] - want[i]); !(d <= bound[i]) {
+				t.Fatalf("%c %dx%d lda=%d: y[%d] = %v, gonum %v", tA, m, n, lda, i, got[0][i], want[i])
+			}
+			if math.Float64bits(got[0][i]) != math.Float64bits(got[1][i]) {
+				t.Fatalf("%c %dx%d: y[%d] differs between kernels", tA, m, n, i)
+			}
+		}
+		if m > 0 && n > 0 {
+			yy := randSlice(rnd, n)
+			xx := randSlice(rnd, m)
+			w := append([]float64(nil), a...)
+			gonum.Implementation{}.Dger(m, n, alpha, xx, 1, yy, 1, w, lda)
+			g := append([]float64(nil), a...)
+			Ger(m, n, alpha, xx, yy, g, lda)
+			for i := range g {
+				r, c := i/lda, i%lda
+				if c >= n {
+					continue
+				}
+				if d := math.Abs(g[i] - w[i]); !(d <= tol*(math.Abs(a[i])+math.Abs(alpha*xx[r]*yy[c]))) {
+					t.Fatalf("Ger %dx%d: (%d,%d) = %v, gonum %v", m, n, r, c, g[i], w[i])
+				}
+			}
+		}
+	})
+}
