@@ -32,7 +32,12 @@ import (
 // applied to the one filtered coefficient vector by replaying them (see
 // bdsqrLog). The blocked LQ and bidiagonal reductions run their level-3
 // updates in tiles on a persistent worker pool (package internal/par), so in
-// steady state Solve allocates nothing, for tall and wide J alike. A tall J
+// steady state Solve allocates nothing, for tall and wide J alike. Their
+// panels, adapted from gonum's Dgelq2, Dlarft and Dlabrd (lqPanel, labrd),
+// do their matrix-vector work in package gemm's AVX2 kernels: the LQ
+// factorises each panel one step ahead, while the pool updates the rows
+// below the previous one, and the bidiagonal panel splits its two products
+// with the trailing matrix with a busy-waiting helper (par.Stretch). A tall J
 // with more than 32 columns still goes through gonum's blocked Dgeqrf, whose
 // parallel Dgemm allocates a little.
 type Solver struct {
