@@ -95,7 +95,7 @@ figures: $(BIN)/hig ## The main job: the toy study (figures/toy_*), the step-cos
 scaling: $(BIN)/hig ## Only the step-cost scaling figure (figures/scaling.*), ≈ 30 s.
 	$(BIN)/hig scaling -reps 9 -out figures
 
-oscillators: $(BIN)/hig ## The paper's oscillator comparison at 60 s per run, 3 seeds (figures/oscillators-60s/), ≈ 15 min.
+oscillators: $(BIN)/hig ## The paper's oscillator comparison at 60 s per run, 3 seeds (figures/oscillators-60s/), ≈ 12 min.
 	@echo "hig oscillators: 9 tuning runs of 15 s and 9 runs of 60 s, one at a time (wall-clock budgets: keep the machine otherwise idle)"
 	$(BIN)/hig oscillators -budget 60s -out figures/oscillators-60s
 
