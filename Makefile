@@ -104,7 +104,7 @@ gn-study: $(BIN)/hig ## Why Gauss-Newton differs from the chapter: GN and HIG at
 	$(BIN)/hig toy -methods gn,hig -tau 1e-2 -out figures/gn-tau1e-2
 	$(BIN)/hig toy -methods gn,hig -round32 -out figures/gn-round32
 
-bench: ## Benchmarks of the HIG step, the half-inverse (ratios: solver vs reference), the Dgemm kernel (GFLOP/s vs gonum) and the oscillator experiment.
+bench: ## Benchmarks of the HIG step, the half-inverse (ratios: solver vs reference; its stages), the Dgemm and Gemv kernels (GFLOP/s vs gonum) and the oscillator experiment.
 	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep|Dgemm|Gemv|Stages|Oscillator' -benchmem -benchtime=20x ./higlib/...
 
 bench-numpy: ## The same half-inverse in numpy (LAPACK SVD) beside the Go Solver; needs python3-numpy.
