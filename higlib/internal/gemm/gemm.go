@@ -24,6 +24,12 @@
 // α·sum + β·c_ij (β = 1 after the first block). The result therefore does not
 // depend on how C is split between goroutines, which makes the parallel
 // Dgemm of Implementation deterministic.
+//
+// The package also holds the level-2 kernels of the solver's panels:
+// GemvN (y ← α·A·x + β·y), GemvT (y ← α·Aᵀ·x + β·y), Ger (A ← A + α·x·yᵀ)
+// and Dot, in AVX2/FMA assembly with pure-Go twins that use math.FMA in
+// the same order, so that, unlike Dgemm's kernels, the two give the same
+// bits (see gemv.go).
 package gemm
 
 import (
