@@ -33,7 +33,7 @@ func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x [
 	if m < n {
 		panic("halfinv: labrd needs m ≥ n")
 	}
-	s.gv, s.gw, s.gp = grow(s.gv, m), grow(s.gw, m), grow(s.gp, 2*m)
+	s.gv, s.gw = grow(s.gv, m), grow(s.gw, m)
 	s.gt = grow(s.gt, 2*(nb+1))
 	// Transposed copies of the panel: row k of ut is column k of A from row
 	// k down (the vector u_k), row k of xt and yt is column k of X and Y.
@@ -119,28 +119,30 @@ func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x [
 	}
 }
 
-// gemvMinParallel is the number of matrix elements from which a gemvJob is
-// split across the pool; below it, waking the other goroutines costs more
-// than it saves.
+// gemvMinParallel is the number of matrix elements from which gemv splits
+// a product with the helper of par.Stretch; below it the hand-off costs
+// more than it saves.
 const gemvMinParallel = 96 * 96
 
 // gemvJob is y ← A·x (trans false) or y ← Aᵀ·x (trans true) for the m×n
-// matrix A, split by rows of A for A·x and by columns for Aᵀ·x. Each element
-// of y is computed by gemm.GemvN or gemm.GemvT in the same way whatever the
-// split, so the result does not depend on the number of parts.
+// matrix A in two parts, each over half of A's columns, so that each
+// goroutine reads the same half of a trailing matrix from product to
+// product. For Aᵀ·x each part writes its half of y, computed by gemm.GemvT
+// as one call would; for A·x each part writes a partial sum over its
+// columns, and gemv adds the two. Which goroutine runs a part does not
+// change the result.
 type gemvJob struct {
 	trans bool
 	m, n  int
 	a     []float64
 	lda   int
 	x, y  []float64
-	parts int
 
-	partial []float64 // parts×m partial sums of A·x
+	partial []float64 // 2×m partial sums of A·x
 }
 
 func (g *gemvJob) Run(p int) {
-	j0, j1 := split(g.n, g.parts, p)
+	j0, j1 := split(g.n, 2, p)
 	if g.trans {
 		gemm.GemvT(g.m, j1-j0, 1, g.a[j0:], g.lda, g.x, 0, g.y[j0:j1])
 		return
@@ -157,8 +159,9 @@ func split(n, parts, p int) (lo, hi int) {
 	return min(n, p*per), min(n, (p+1)*per)
 }
 
-// gemv computes y = A·x or Aᵀ·x for the m×n matrix a, on the pool when it
-// is large enough.
+// gemv computes y = A·x or Aᵀ·x for the m×n matrix a, in two parts with
+// the helper of the current par.Stretch when it is large enough (serially
+// when no stretch holds the helper), in one gemm call otherwise.
 func (s *Solver) gemv(trans bool, m, n int, a []float64, lda int, x, y []float64) {
 	if m == 0 || n == 0 {
 		clear(y)
@@ -174,8 +177,8 @@ func (s *Solver) gemv(trans bool, m, n int, a []float64, lda int, x, y []float64
 	}
 	s.gp = grow(s.gp, 2*m)
 	g := &s.pool.gemvJob
-	*g = gemvJob{trans: trans, m: m, n: n, a: a, lda: lda, x: x, y: y, parts: 2, partial: s.gp[:2*m]}
-	s.pool.stretch.Do(g, g.parts)
+	*g = gemvJob{trans: trans, m: m, n: n, a: a, lda: lda, x: x, y: y, partial: s.gp[:2*m]}
+	s.pool.stretch.Do(g, 2)
 	if !trans {
 		for i := range y[:m] {
 			y[i] = g.partial[i] + g.partial[m+i]
