@@ -183,13 +183,15 @@ const lqBlock = 32
 // rows is factorised by lqPanel, which also forms the triangular factor of
 // its block reflector, and the rows below are updated by larfbJob.
 //
-// The panels are factorised one step ahead: once the block reflector of
-// panel p has been applied to the rows of panel p+1, one goroutine
-// factorises panel p+1 while the pool applies the reflector to the rest,
-// so that the panels, which are level-2 work, no longer leave the other
-// core idle. Each row is transformed by the same operations as without
-// the look-ahead, so the result does not depend on it. gelqf needs
-// lqWork(m, n) elements of s.lqw.
+// The panels are factorised one step ahead: one goroutine applies the
+// block reflector of panel p to the rows of panel p+1 and factorises that
+// panel, while the pool applies the same reflector to the rows below, in
+// parts of gemm.MC rows that the goroutines take as they become free. The
+// panels, which are level-2 work, so no longer leave the other core idle,
+// and no core waits at a barrier between the two updates. Each row is
+// transformed by the same operations as without the look-ahead, so the
+// result does not depend on it. gelqf needs lqWork(m, n) elements of
+// s.lqw.
 func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 	k := min(m, n)
 	s.pool.ws.init()
@@ -218,16 +220,14 @@ func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 			}
 			continue
 		}
-		l := &s.pool.larfbJob
-		*l = larfb(next, next+nb)
-		s.pool.group.Do(l, l.parts(), false)
 		st := &s.pool.lqStep
 		*st = lqStepJob{s: s, ib: nb, n: n - next, a: a[next*n+next:], lda: n, tau: tau[next:], t: tws[(next/nb)%2],
-			larfb: larfb(next+nb, m)}
+			own: larfb(next, next+nb), larfb: larfb(next+nb, m)}
+		st.own.rows = nb
 		st.larfb.work = ww[nb*nb:]
+		st.larfb.rows = gemm.MC
 		s.pool.group.Do(st, 1+st.larfb.parts(), false)
 		*st = lqStepJob{}
-		*l = larfbJob{}
 	}
 	impl.Dgelq2(m-i, n-i, a[i*n+i:], n, tau[i:], ww)
 }
@@ -236,20 +236,24 @@ func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 // it does not change the result.
 var lookAhead = true
 
-// lqStepJob is one look-ahead step of gelqf: part 0 factorises the next
-// panel, parts 1, 2, … apply the current block reflector to the rows below
-// it, a tile of rows each.
+// lqStepJob is one look-ahead step of gelqf: part 0 applies the current
+// block reflector to the rows of the next panel (own, one part) and
+// factorises that panel; parts 1, 2, … apply the reflector to the rows
+// below it, gemm.MC rows each, so that the goroutine that finishes part 0
+// early or late still finds work or leaves little behind.
 type lqStepJob struct {
 	s      *Solver
 	ib, n  int
 	a      []float64
 	lda    int
 	tau, t []float64
+	own    larfbJob
 	larfb  larfbJob
 }
 
 func (j *lqStepJob) Run(p int) {
 	if p == 0 {
+		j.own.Run(0)
 		j.s.lqPanel(j.ib, j.n, j.a, j.lda, j.tau, j.t)
 		return
 	}

@@ -72,7 +72,7 @@ func maxDiff(a, b []float64) (diff, scale float64) {
 // concurrently with the update of the rows below it, gives the same bits as
 // doing the steps in order.
 func TestGelqfLookAhead(t *testing.T) {
-	for _, sh := range [][2]int{{97, 300}, {200, 1000}, {64, 65}} {
+	for _, sh := range [][2]int{{97, 300}, {200, 1000}, {64, 65}, {331, 500}} {
 		m, n := sh[0], sh[1]
 		rnd := rand.New(rand.NewPCG(uint64(m), 5))
 		a0 := make([]float64, m*n)
