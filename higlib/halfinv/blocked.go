@@ -29,7 +29,7 @@ type poolState struct {
 	larfbJob larfbJob
 	lqStep   lqStepJob
 	copyJob  copyJob
-	gemvJob  gemvJob
+	brdJob   brdJob
 	stretch  par.Stretch // the parallel products inside labrd
 	ws       workspaces
 }

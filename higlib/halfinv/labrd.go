@@ -14,50 +14,64 @@ import (
 // of the update A ← A − V·Yᵀ − X·Uᵀ of the rest, as gonum's Dlabrd does for
 // m ≥ n (the panel of LAPACK's dgebrd; Dongarra, Sorensen & Hammarling,
 // J. Comput. Appl. Math. 27 (1989)), step for step and product for
-// product. Two things differ:
+// product. Three things differ:
 //
 //   - Every product runs in package gemm's kernels on contiguous vectors:
 //     the column of A being reduced and the new columns of X and Y are
 //     gathered once, updated in place by all the products that touch them,
 //     and written back once, instead of going through strided calls of
-//     gonum's Dgemv and Dscal, which were half of the panel's time. The
-//     panel's reflectors u_k and the columns of X and Y are also kept
-//     transposed, so that the products with them run over long rows.
-//   - The two products with the whole trailing matrix, y ← A(i:m, i+1:n)ᵀ·u
-//     and x ← A(i+1:m, i+1:n)·v, about a third of the work, are split in
-//     two by columns across the spinning helper of par.Stretch (see gemv).
+//     gonum's Dgemv and Dscal. The panel's reflectors u_k and the columns
+//     of X and Y are also kept transposed, so that the products with them
+//     run over long rows.
+//   - Apart from the two reflectors themselves (larfg), each column's work
+//     runs as four jobs (brdJob) on the spinning helper of par.Stretch and
+//     the caller, each cut in two: the small products U·ᵀu and Xᵀ·u; then,
+//     by halves of the columns, the new column of Y, which needs the product
+//     A(i:m, i+1:n)ᵀ·u with the whole trailing matrix, and the update of
+//     row i; then, by halves of the columns again, the partial sums of
+//     A(i+1:m, i+1:n)·v and of the small products with v; and by halves
+//     of the rows, the new column of X and the update of the next column
+//     of A. Small trailing matrices keep one part per job.
+//   - Because of that split, the small products with v are sums of two
+//     partial sums. Everything else is computed element by element as
+//     Dlabrd's calls compute it, up to the fused multiply-adds of the
+//     kernels, so the results agree with Dlabrd to rounding, not bit for
+//     bit. Which goroutine runs a part never changes a bit.
 //
-// Norms come from larfg. The results agree with Dlabrd to rounding, not
-// bit for bit, because the kernels fuse multiply and add.
+// Norms come from larfg.
 func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x []float64, ldx int, y []float64, ldy int) {
 	if m < n {
 		panic("halfinv: labrd needs m ≥ n")
 	}
-	s.gv, s.gw = grow(s.gv, m), grow(s.gw, m)
-	s.gt = grow(s.gt, 2*(nb+1))
+	s.gv, s.gw = grow(s.gv, m), grow(s.gw, max(m, n))
+	s.gt = grow(s.gt, 4*(nb+1))
+	s.gp = grow(s.gp, 2*m+4*(nb+1))
 	// Transposed copies of the panel: row k of ut is column k of A from row
 	// k down (the vector u_k), row k of xt and yt is column k of X and Y.
 	// With them every product with the first i columns of A, X or Y reads
 	// i long rows instead of many rows of length i.
 	s.ut, s.xt, s.yt = grow(s.ut, nb*m), grow(s.xt, nb*m), grow(s.yt, nb*n)
-	ut, xt, yt := s.ut, s.xt, s.yt
-	col, w := s.gv, s.gw
-	t1, t2 := s.gt[:nb+1], s.gt[nb+1:]
+	j := &s.pool.brdJob
+	*j = brdJob{m: m, n: n, a: a, lda: lda, x: x, ldx: ldx, y: y, ldy: ldy,
+		ut: s.ut, xt: s.xt, yt: s.yt, col: s.gv, w: s.gw,
+		t1: s.gt[:nb+1], t2: s.gt[nb+1 : 2*(nb+1)], ta: s.gt[2*(nb+1) : 3*(nb+1)]}
+	j.partial = [2][]float64{s.gp[:m], s.gp[m : 2*m]}
+	j.pt1 = [2][]float64{s.gp[2*m : 2*m+nb+1], s.gp[2*m+nb+1 : 2*m+2*(nb+1)]}
+	j.pt2 = [2][]float64{s.gp[2*m+2*(nb+1) : 2*m+3*(nb+1)], s.gp[2*m+3*(nb+1) : 2*m+4*(nb+1)]}
+	defer func() { *j = brdJob{} }()
 	// The helper spins only while the panel runs, so that it leaves its
 	// processor to the pool for the level-3 update that follows.
 	s.pool.stretch.Begin()
 	defer s.pool.stretch.End()
+
+	// Column 0 of A needs no update before its reflector.
+	ca := j.col[:m]
+	for r := range ca {
+		ca[r] = a[r*lda]
+	}
 	for i := range nb {
-		// A(i:m, i) −= A(i:m, 0:i)·Y(i, 0:i)ᵀ + X(i:m, 0:i)·A(0:i, i).
-		ca := col[:m-i]
-		for r := range ca {
-			ca[r] = a[(i+r)*lda+i]
-		}
-		for r := range i {
-			t1[r] = a[r*lda+i]
-		}
-		gemm.GemvT(i, m-i, -1, ut[i:], m, y[i*ldy:i*ldy+i], 1, ca)
-		gemm.GemvT(i, m-i, -1, xt[i:], m, t1[:i], 1, ca)
+		j.i = i
+		ca := j.col[:m-i]
 		// The reflector Q_i that zeroes A(i+1:m, i); ca becomes its vector u.
 		d[i], tauQ[i] = larfg(m-i, ca[0], ca[1:])
 		ca[0] = 1
@@ -70,86 +84,179 @@ func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x [
 		if i == n-1 {
 			continue
 		}
-		copy(ut[i*m+i:(i+1)*m], ca)
+		copy(j.ut[i*m+i:(i+1)*m], ca)
+		j.tau = tauQ[i]
 
-		// Y(i+1:n, i) = τ_Q·(A(i:m, i+1:n)ᵀ·u − Y(i+1:n, 0:i)·(A(i:m, 0:i)ᵀ·u)
-		//                   − A(0:i, i+1:n)ᵀ·(X(i:m, 0:i)ᵀ·u)).
-		wy := w[:n-i-1]
-		s.gemv(true, m-i, n-i-1, a[i*lda+i+1:], lda, ca, wy)
-		gemm.GemvN(i, m-i, 1, ut[i:], m, ca, 0, t1[:i])
-		gemm.GemvT(i, n-i-1, -1, yt[i+1:], n, t1[:i], 1, wy)
-		gemm.GemvN(i, m-i, 1, xt[i:], m, ca, 0, t2[:i])
-		gemm.GemvT(i, n-i-1, -1, a[i+1:], lda, t2[:i], 1, wy)
-		yrow := yt[i*n+i+1 : (i+1)*n]
-		for j, v := range wy {
-			v *= tauQ[i]
-			yrow[j] = v
-			y[(i+1+j)*ldy+i] = v
+		// t1 = U(i:m, 0:i)ᵀ·u, t2 = X(i:m, 0:i)ᵀ·u; then Y(i+1:n, i) =
+		// τ_Q·(A(i:m, i+1:n)ᵀ·u − Y(i+1:n, 0:i)·t1 − A(0:i, i+1:n)ᵀ·t2) and
+		// A(i, i+1:n) −= Y(i+1:n, 0:i+1)·A(i, 0:i+1)ᵀ + A(0:i, i+1:n)ᵀ·X(i, 0:i)ᵀ.
+		parts := j.cut(m-i, n-i-1)
+		if i > 0 {
+			s.brdRun(brdDots, parts)
 		}
-		for r, v := range t2[:i] {
+		s.brdRun(brdY, parts)
+		for r, v := range j.t2[:i] {
 			y[r*ldy+i] = v // Dlabrd leaves this scratch here too
 		}
 
-		// A(i, i+1:n) −= Y(i+1:n, 0:i+1)·A(i, 0:i+1)ᵀ + A(0:i, i+1:n)ᵀ·X(i, 0:i)ᵀ.
-		row := a[i*lda+i+1 : i*lda+n]
-		gemm.GemvT(i+1, n-i-1, -1, yt[i+1:], n, a[i*lda:i*lda+i+1], 1, row)
-		gemm.GemvT(i, n-i-1, -1, a[i+1:], lda, x[i*ldx:i*ldx+i], 1, row)
 		// The reflector P_i that zeroes A(i, i+2:n); row becomes its vector v.
+		row := a[i*lda+i+1 : i*lda+n]
 		e[i], tauP[i] = larfg(n-i-1, row[0], row[1:])
 		row[0] = 1
+		j.tau = tauP[i]
 
 		// X(i+1:m, i) = τ_P·(A(i+1:m, i+1:n)·v − A(i+1:m, 0:i+1)·(Y(i+1:n, 0:i+1)ᵀ·v)
-		//                   − X(i+1:m, 0:i)·(A(0:i, i+1:n)·v)).
-		wx := w[:m-i-1]
-		s.gemv(false, m-i-1, n-i-1, a[(i+1)*lda+i+1:], lda, row, wx)
-		gemm.GemvN(i+1, n-i-1, 1, yt[i+1:], n, row, 0, t1[:i+1])
-		gemm.GemvT(i+1, m-i-1, -1, ut[i+1:], m, t1[:i+1], 1, wx)
-		gemm.GemvN(i, n-i-1, 1, a[i+1:], lda, row, 0, t2[:i])
-		gemm.GemvT(i, m-i-1, -1, xt[i+1:], m, t2[:i], 1, wx)
-		xrow := xt[i*m+i+1 : (i+1)*m]
-		for r, v := range wx {
-			v *= tauP[i]
-			xrow[r] = v
-			x[(i+1+r)*ldx+i] = v
+		//                   − X(i+1:m, 0:i)·(A(0:i, i+1:n)·v)),
+		// then the next column of A, A(i+1:m, i+1) −= A(i+1:m, 0:i+1)·Y(i+1, 0:i+1)ᵀ
+		// + X(i+1:m, 0:i+1)·A(0:i+1, i+1).
+		j.parts = j.cut(m-i-1, n-i-1)
+		s.brdRun(brdXSums, j.parts)
+		t1, t2 := j.t1[:i+1], j.t2[:i]
+		copy(t1, j.pt1[0][:i+1])
+		copy(t2, j.pt2[0][:i])
+		if j.parts == 2 {
+			for k := range t1 {
+				t1[k] += j.pt1[1][k]
+			}
+			for k := range t2 {
+				t2[k] += j.pt2[1][k]
+			}
 		}
+		j.next = i+1 < nb
+		if j.next {
+			for r := range i + 1 {
+				j.ta[r] = a[r*lda+i+1]
+			}
+		}
+		s.brdRun(brdX, j.parts)
 		x[i*ldx+i] = t1[i] // Dlabrd's scratch, as above
-		for r, v := range t2[:i] {
+		for r, v := range t2 {
 			x[r*ldx+i] = v
 		}
 	}
 }
 
-// gemvMinParallel is the number of matrix elements from which gemv splits
-// a product with the helper of par.Stretch; below it the hand-off costs
-// more than it saves.
-const gemvMinParallel = 96 * 96
+// The phases of one column of labrd, run by brdJob.
+const (
+	brdDots  = iota // t1 = Uᵀ·u (part 0), t2 = Xᵀ·u (part 1)
+	brdY            // a new column of Y and the update of row i, by columns
+	brdXSums        // partial sums of A·v, Yᵀ·v and A(0:i, :)·v, by columns
+	brdX            // a new column of X and the next column of A, by rows
+)
 
-// gemvJob is y ← A·x (trans false) or y ← Aᵀ·x (trans true) for the m×n
-// matrix A in two parts, each over half of A's columns, so that each
-// goroutine reads the same half of a trailing matrix from product to
-// product. For Aᵀ·x each part writes its half of y, computed by gemm.GemvT
-// as one call would; for A·x each part writes a partial sum over its
-// columns, and gemv adds the two. Which goroutine runs a part does not
-// change the result.
-type gemvJob struct {
-	trans bool
-	m, n  int
-	a     []float64
-	lda   int
-	x, y  []float64
-
-	partial []float64 // 2×m partial sums of A·x
+// brdJob is one phase of one column of labrd (see there), in parts that
+// write disjoint parts of its outputs; brdRun runs it.
+type brdJob struct {
+	phase, parts int
+	i            int
+	m, n         int
+	a            []float64
+	lda          int
+	x            []float64
+	ldx          int
+	y            []float64
+	ldy          int
+	ut, xt, yt   []float64
+	col, w       []float64 // the column of A being reduced, and Y's or X's new column
+	t1, t2, ta   []float64 // short vectors; ta is A(0:i+1, i+1)
+	partial      [2][]float64
+	pt1, pt2     [2][]float64
+	tau          float64
+	next         bool // brdX also updates the next column of A
 }
 
-func (g *gemvJob) Run(p int) {
-	j0, j1 := split(g.n, 2, p)
-	if g.trans {
-		gemm.GemvT(g.m, j1-j0, 1, g.a[j0:], g.lda, g.x, 0, g.y[j0:j1])
-		return
+// cut returns the number of parts for a phase whose trailing matrix is
+// r×c: two when the product with it repays the hand-off to the helper.
+func (j *brdJob) cut(r, c int) int {
+	if r*c >= gemvMinParallel {
+		return 2
 	}
-	// Part p's share of A·x, over its columns, goes to row p of partial.
-	gemm.GemvN(g.m, j1-j0, 1, g.a[j0:], g.lda, g.x[j0:j1], 0, g.partial[p*g.m:(p+1)*g.m])
+	return 1
 }
+
+// brdRun runs phase ph of s.pool.brdJob in parts parts on the stretch.
+func (s *Solver) brdRun(ph, parts int) {
+	j := &s.pool.brdJob
+	j.phase, j.parts = ph, parts
+	s.pool.stretch.Do(j, parts)
+}
+
+func (j *brdJob) Run(p int) {
+	i, m, n := j.i, j.m, j.n
+	a, lda := j.a, j.lda
+	u := j.col[:m-i]
+	switch j.phase {
+	case brdDots:
+		if p == 0 {
+			gemm.GemvN(i, m-i, 1, j.ut[i:], m, u, 0, j.t1[:i])
+		}
+		if p == 1 || j.parts == 1 {
+			gemm.GemvN(i, m-i, 1, j.xt[i:], m, u, 0, j.t2[:i])
+		}
+	case brdY:
+		c0, c1 := split(n-i-1, j.parts, p)
+		if c0 == c1 {
+			return
+		}
+		wy := j.w[c0:c1]
+		gemm.GemvT(m-i, c1-c0, 1, a[i*lda+i+1+c0:], lda, u, 0, wy)
+		if i > 0 {
+			gemm.GemvT(i, c1-c0, -1, j.yt[i+1+c0:], n, j.t1[:i], 1, wy)
+			gemm.GemvT(i, c1-c0, -1, a[i+1+c0:], lda, j.t2[:i], 1, wy)
+		}
+		yrow := j.yt[i*n+i+1+c0 : i*n+i+1+c1]
+		for k, v := range wy {
+			v *= j.tau
+			yrow[k] = v
+			j.y[(i+1+c0+k)*j.ldy+i] = v
+		}
+		row := a[i*lda+i+1+c0 : i*lda+i+1+c1]
+		gemm.GemvT(i+1, c1-c0, -1, j.yt[i+1+c0:], n, a[i*lda:i*lda+i+1], 1, row)
+		gemm.GemvT(i, c1-c0, -1, a[i+1+c0:], lda, j.x[i*j.ldx:i*j.ldx+i], 1, row)
+	case brdXSums:
+		c0, c1 := split(n-i-1, j.parts, p)
+		v := a[i*lda+i+1+c0 : i*lda+i+1+c1]
+		gemm.GemvN(m-i-1, c1-c0, 1, a[(i+1)*lda+i+1+c0:], lda, v, 0, j.partial[p][:m-i-1])
+		gemm.GemvN(i+1, c1-c0, 1, j.yt[i+1+c0:], n, v, 0, j.pt1[p][:i+1])
+		gemm.GemvN(i, c1-c0, 1, a[i+1+c0:], lda, v, 0, j.pt2[p][:i])
+	case brdX:
+		r0, r1 := split(m-i-1, j.parts, p)
+		if r0 == r1 {
+			return
+		}
+		wx := j.w[r0:r1]
+		copy(wx, j.partial[0][r0:r1])
+		if j.parts == 2 {
+			for k, v := range j.partial[1][r0:r1] {
+				wx[k] += v
+			}
+		}
+		gemm.GemvT(i+1, r1-r0, -1, j.ut[i+1+r0:], m, j.t1[:i+1], 1, wx)
+		gemm.GemvT(i, r1-r0, -1, j.xt[i+1+r0:], m, j.t2[:i], 1, wx)
+		xrow := j.xt[i*m+i+1+r0 : i*m+i+1+r1]
+		for k, v := range wx {
+			v *= j.tau
+			xrow[k] = v
+			j.x[(i+1+r0+k)*j.ldx+i] = v
+		}
+		if !j.next {
+			return
+		}
+		// Rows r0:r1 of the next column, A(i+1:m, i+1), into col, which
+		// then starts at row i+1; col's rows 0:i are no longer read.
+		ca := j.col[r0:r1]
+		for k := range ca {
+			ca[k] = a[(i+1+r0+k)*lda+i+1]
+		}
+		gemm.GemvT(i+1, r1-r0, -1, j.ut[i+1+r0:], m, j.y[(i+1)*j.ldy:(i+1)*j.ldy+i+1], 1, ca)
+		gemm.GemvT(i+1, r1-r0, -1, j.xt[i+1+r0:], m, j.ta[:i+1], 1, ca)
+	}
+}
+
+// gemvMinParallel is the number of elements of a trailing matrix from
+// which labrd's jobs are cut in two for the helper of par.Stretch; below it
+// the hand-off costs more than it saves.
+const gemvMinParallel = 96 * 96
 
 // split returns part p of n items cut into parts pieces whose boundaries are
 // multiples of four, so that each piece starts on the kernels' vector width.
@@ -157,32 +264,4 @@ func split(n, parts, p int) (lo, hi int) {
 	per := (n + parts - 1) / parts
 	per = (per + 3) &^ 3
 	return min(n, p*per), min(n, (p+1)*per)
-}
-
-// gemv computes y = A·x or Aᵀ·x for the m×n matrix a, in two parts with
-// the helper of the current par.Stretch when it is large enough (serially
-// when no stretch holds the helper), in one gemm call otherwise.
-func (s *Solver) gemv(trans bool, m, n int, a []float64, lda int, x, y []float64) {
-	if m == 0 || n == 0 {
-		clear(y)
-		return
-	}
-	if m*n < gemvMinParallel {
-		if trans {
-			gemm.GemvT(m, n, 1, a, lda, x, 0, y)
-		} else {
-			gemm.GemvN(m, n, 1, a, lda, x, 0, y)
-		}
-		return
-	}
-	s.gp = grow(s.gp, 2*m)
-	g := &s.pool.gemvJob
-	*g = gemvJob{trans: trans, m: m, n: n, a: a, lda: lda, x: x, y: y, partial: s.gp[:2*m]}
-	s.pool.stretch.Do(g, 2)
-	if !trans {
-		for i := range y[:m] {
-			y[i] = g.partial[i] + g.partial[m+i]
-		}
-	}
-	*g = gemvJob{}
 }
