@@ -274,8 +274,10 @@ const brdBlock = 32
 // to condensed forms for eigenvalue computations", J. Comput. Appl. Math. 27
 // (1989)): Dlabrd reduces brdBlock rows and columns at a time and returns
 // X and Y for the rank-2·brdBlock update A ← A − V·Yᵀ − X·Uᵀ of the rest,
-// which runs as tiled gemms on the pool. It needs brdWork(n) elements of
-// s.brw.
+// which runs as one tiled gemm on the pool: its operands [V X] and
+// [Yᵀ; U] are copied side by side first, so that C is read and written
+// once, with twice the work per pass, and the pool is woken once. It needs
+// brdWork(n) elements of s.brw: X, Y and the two copies.
 func (s *Solver) gebrd(n int, a, d, e, tauQ, tauP []float64) {
 	nb := brdBlock
 	x := s.brw[:n*nb]
@@ -283,9 +285,20 @@ func (s *Solver) gebrd(n int, a, d, e, tauQ, tauP []float64) {
 	var i int
 	for i = 0; n-i > 2*nb; i += nb {
 		s.labrd(n-i, n-i, nb, a[i*n+i:], n, d[i:], e[i:], tauQ[i:], tauP[i:], x, nb, y, nb)
-		r := n - i - nb
-		s.gemm(blas.NoTrans, blas.Trans, r, r, nb, -1, a[(i+nb)*n+i:], n, y[nb*nb:], nb, 1, a[(i+nb)*n+i+nb:], n)
-		s.gemm(blas.NoTrans, blas.NoTrans, r, r, nb, -1, x[nb*nb:], nb, a[i*n+i+nb:], n, 1, a[(i+nb)*n+i+nb:], n)
+		// A(i+nb:n, i+nb:n) −= [V X]·[Yᵀ; U], one product of inner
+		// dimension 2·nb, with V and U the panel's reflectors in A and Yᵀ
+		// read from labrd's transposed copy of Y.
+		r, w := n-i-nb, 2*nb
+		vx, yu := s.brw[2*n*nb:2*n*nb+r*w], s.brw[4*n*nb:4*n*nb+w*r]
+		for k := range r {
+			copy(vx[k*w:k*w+nb], a[(i+nb+k)*n+i:(i+nb+k)*n+i+nb])
+			copy(vx[k*w+nb:(k+1)*w], x[(nb+k)*nb:(nb+k+1)*nb])
+		}
+		for k := range nb {
+			copy(yu[k*r:(k+1)*r], s.yt[k*(n-i)+nb:(k+1)*(n-i)])
+			copy(yu[(nb+k)*r:(nb+k+1)*r], a[(i+k)*n+i+nb:(i+k+1)*n])
+		}
+		s.gemm(blas.NoTrans, blas.NoTrans, r, r, w, -1, vx, w, yu, r, 1, a[(i+nb)*n+i+nb:], n)
 		for j := i; j < i+nb; j++ {
 			a[j*n+j] = d[j]
 			a[j*n+j+1] = e[j]
@@ -295,7 +308,7 @@ func (s *Solver) gebrd(n int, a, d, e, tauQ, tauP []float64) {
 }
 
 // brdWork is the length of workspace that gebrd needs for an n×n matrix.
-func brdWork(n int) int { return max(2*n*brdBlock, n) }
+func brdWork(n int) int { return max(6*n*brdBlock, n) }
 
 // larfbRows is the number of rows per part of a larfbJob on m rows.
 func larfbRows(m int) int {
