@@ -130,6 +130,7 @@ type larfbJob struct {
 	m, n, k int
 	v       []float64 // k×n, unit upper triangular in its first k columns
 	ldv     int
+	vt      []float64 // Vᵀ explicitly, n×k with stride k (see lqPanel)
 	t       []float64 // k×k upper triangular
 	ldt     int
 	c       []float64
@@ -155,7 +156,10 @@ func (l *larfbJob) Run(p int) {
 	bi.Dtrmm(blas.Right, blas.Upper, blas.Trans, blas.Unit, m, k, 1, l.v, l.ldv, w, k)
 	gw, gi := l.ws.get()
 	if n > k {
-		gw.Dgemm(blas.NoTrans, blas.Trans, m, k, n-k, 1, c[k:], l.ldc, l.v[k:], l.ldv, 1, w, k)
+		// V2ᵀ read in place from vt: with at most gemm.MC rows per part,
+		// gemm then packs nothing, where V2 itself would be packed
+		// (transposed) by every part.
+		gw.Dgemm(blas.NoTrans, blas.NoTrans, m, k, n-k, 1, c[k:], l.ldc, l.vt[k*k:], k, 1, w, k)
 	}
 	// W ← W·T.
 	bi.Dtrmm(blas.Right, blas.Upper, blas.NoTrans, blas.NonUnit, m, k, 1, l.t, l.ldt, w, k)
@@ -196,18 +200,21 @@ func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 	k := min(m, n)
 	s.pool.ws.init()
 	const nb = lqBlock
+	// Two of each of T and Vᵀ: the step that applies panel p's reflector
+	// runs while panel p+1 is factorised.
 	tws := [2][]float64{s.lqw[:nb*nb], s.lqw[nb*nb : 2*nb*nb]}
-	ww := s.lqw[2*nb*nb:]
+	vts := [2][]float64{s.lqw[2*nb*nb : 2*nb*nb+nb*n], s.lqw[2*nb*nb+nb*n : 2*nb*nb+2*nb*n]}
+	ww := s.lqw[2*nb*nb+2*nb*n:]
 	var i int
 	for i = 0; i+nb < k; i += nb {
-		tw := tws[(i/nb)%2]
+		tw, vt := tws[(i/nb)%2], vts[(i/nb)%2]
 		if i == 0 {
-			s.lqPanel(nb, n, a, n, tau, tw)
+			s.lqPanel(nb, n, a, n, tau, tw, vt)
 		}
 		next := i + nb
 		// The block reflector of panel i applied to rows next:end.
 		larfb := func(r0, r1 int) larfbJob {
-			return larfbJob{m: r1 - r0, n: n - i, k: nb, v: a[i*n+i:], ldv: n, t: tw, ldt: nb,
+			return larfbJob{m: r1 - r0, n: n - i, k: nb, v: a[i*n+i:], ldv: n, vt: vt, t: tw, ldt: nb,
 				c: a[r0*n+i:], ldc: n, work: ww, rows: larfbRows(r1 - r0), ws: &s.pool.ws}
 		}
 		if next+nb >= k || !lookAhead {
@@ -216,12 +223,12 @@ func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 			s.pool.group.Do(l, l.parts(), false)
 			*l = larfbJob{}
 			if next+nb < k {
-				s.lqPanel(nb, n-next, a[next*n+next:], n, tau[next:], tws[(next/nb)%2])
+				s.lqPanel(nb, n-next, a[next*n+next:], n, tau[next:], tws[(next/nb)%2], vts[(next/nb)%2])
 			}
 			continue
 		}
 		st := &s.pool.lqStep
-		*st = lqStepJob{s: s, ib: nb, n: n - next, a: a[next*n+next:], lda: n, tau: tau[next:], t: tws[(next/nb)%2],
+		*st = lqStepJob{s: s, ib: nb, n: n - next, a: a[next*n+next:], lda: n, tau: tau[next:], t: tws[(next/nb)%2], vt: vts[(next/nb)%2],
 			own: larfb(next, next+nb), larfb: larfb(next+nb, m)}
 		st.own.rows = nb
 		st.larfb.work = ww[nb*nb:]
@@ -247,6 +254,7 @@ type lqStepJob struct {
 	a      []float64
 	lda    int
 	tau, t []float64
+	vt     []float64
 	own    larfbJob
 	larfb  larfbJob
 }
@@ -254,7 +262,7 @@ type lqStepJob struct {
 func (j *lqStepJob) Run(p int) {
 	if p == 0 {
 		j.own.Run(0)
-		j.s.lqPanel(j.ib, j.n, j.a, j.lda, j.tau, j.t)
+		j.s.lqPanel(j.ib, j.n, j.a, j.lda, j.tau, j.t, j.vt)
 		return
 	}
 	j.larfb.Run(p - 1)
@@ -262,7 +270,7 @@ func (j *lqStepJob) Run(p int) {
 
 // lqWork is the length of workspace that gelqf needs for an m-row matrix.
 func lqWork(m, n int) int {
-	return 2*lqBlock*lqBlock + max((m+lqBlock)*lqBlock, m, n)
+	return 2*lqBlock*lqBlock + 2*lqBlock*n + max((m+lqBlock)*lqBlock, m, n)
 }
 
 // brdBlock is the panel width of gebrd.

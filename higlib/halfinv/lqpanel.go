@@ -24,10 +24,11 @@ import (
 // product and a rank-one update in package gemm's AVX2 kernels, and the
 // norms come from gemm.Dot (see larfg). lqPanel runs on the calling
 // goroutine: gelqf overlaps it with the level-3 update of the rows below
-// the panel. T is built from
-// the Gram matrix V·Vᵀ, one gemm, rather than from ib matrix-vector
-// products: T_ii = τ_i and T(0:i, i) = −τ_i·T(0:i, 0:i)·(V·Vᵀ)(0:i, i).
-func (s *Solver) lqPanel(ib, n int, a []float64, lda int, tau, t []float64) {
+// the panel. It also writes Vᵀ explicitly into vt (n×ib, stride ib), for
+// larfbJob and for T, which is built from the Gram matrix V·Vᵀ, one gemm,
+// rather than from ib matrix-vector products: T_ii = τ_i and
+// T(0:i, i) = −τ_i·T(0:i, 0:i)·(V·Vᵀ)(0:i, i).
+func (s *Solver) lqPanel(ib, n int, a []float64, lda int, tau, t, vt []float64) {
 	s.gw = grow(s.gw, ib)
 	w := s.gw
 	for i := range ib {
@@ -46,21 +47,38 @@ func (s *Solver) lqPanel(ib, n int, a []float64, lda int, tau, t []float64) {
 		a[i*lda+i] = aii
 	}
 
-	// V explicitly: row r is zero left of column r, one at r, and the
-	// stored reflector right of it.
-	s.vx = grow(s.vx, ib*n)
-	vx := s.vx
-	for r := range ib {
-		row := vx[r*n : (r+1)*n]
-		clear(row[:r])
-		row[r] = 1
-		copy(row[r+1:], a[r*lda+r+1:r*lda+n])
+	// Vᵀ explicitly, n×ib: column r is zero above row r, one at r, and the
+	// stored reflector below it. larfbJob reads it in place.
+	vt = vt[:n*ib]
+	for j := range ib {
+		row := vt[j*ib : (j+1)*ib]
+		for r := range j {
+			row[r] = a[r*lda+j]
+		}
+		row[j] = 1
+		clear(row[j+1:])
+	}
+	// Below the triangle, four rows of Vᵀ at a time from four columns of
+	// each row of V.
+	j := ib
+	for ; j+4 <= n; j += 4 {
+		r0, r1, r2, r3 := vt[j*ib:(j+1)*ib], vt[(j+1)*ib:(j+2)*ib], vt[(j+2)*ib:(j+3)*ib], vt[(j+3)*ib:(j+4)*ib]
+		for r := range ib {
+			src := a[r*lda+j : r*lda+j+4]
+			r0[r], r1[r], r2[r], r3[r] = src[0], src[1], src[2], src[3]
+		}
+	}
+	for ; j < n; j++ {
+		row := vt[j*ib : (j+1)*ib]
+		for r := range ib {
+			row[r] = a[r*lda+j]
+		}
 	}
 	s.gram = grow(s.gram, ib*ib)
 	g := s.gram
 	s.pool.ws.init()
 	gw, gi := s.pool.ws.get()
-	gw.Dgemm(blas.NoTrans, blas.Trans, ib, ib, n, 1, vx, n, vx, n, 0, g, ib)
+	gw.Dgemm(blas.Trans, blas.NoTrans, ib, ib, n, 1, vt, ib, vt, ib, 0, g, ib)
 	s.pool.ws.put(gi)
 	for i := range ib {
 		t[i*ib+i] = tau[i]

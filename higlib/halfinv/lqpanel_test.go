@@ -40,7 +40,23 @@ func TestLQPanelMatchesGonum(t *testing.T) {
 					impl.Dlarft(lapack.Forward, lapack.RowWise, n, ib, want, n, tauW, tW, ib)
 					var s Solver
 					s.reserve(ib, n)
-					s.lqPanel(ib, n, got, n, tauG, tG)
+					vt := make([]float64, n*ib)
+					s.lqPanel(ib, n, got, n, tauG, tG, vt)
+					// vt is Vᵀ: the reflectors of got, unit diagonal, zeros left of it.
+					for j := range n {
+						for r := range ib {
+							want := 0.0
+							switch {
+							case r == j:
+								want = 1
+							case r < j:
+								want = got[r*n+j]
+							}
+							if vt[j*ib+r] != want {
+								t.Fatalf("vt[%d, %d] = %v, want V[%d, %d] = %v", j, r, vt[j*ib+r], r, j, want)
+							}
+						}
+					}
 					for _, c := range []struct {
 						name string
 						w, g []float64

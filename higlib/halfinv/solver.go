@@ -62,7 +62,7 @@ type Solver struct {
 	gt       []float64 // short vectors of labrd's small products
 	ut, xt   []float64 // labrd's panel of reflectors and X, transposed
 	yt       []float64 // and Y, transposed
-	vx, gram []float64 // explicit V of an LQ panel and its Gram matrix V·Vᵀ
+	gram     []float64 // Gram matrix V·Vᵀ of an LQ panel's reflectors
 
 	pool *poolState // tiled updates on the worker pool; a pointer keeps Solver copyable
 }
