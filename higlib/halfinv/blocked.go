@@ -30,6 +30,7 @@ type poolState struct {
 	lqStep   lqStepJob
 	copyJob  copyJob
 	brdJob   brdJob
+	qtJob    qtJob
 	stretch  par.Stretch // the parallel products inside labrd
 	ws       workspaces
 }
@@ -194,20 +195,22 @@ const lqBlock = 32
 // panels, which are level-2 work, so no longer leave the other core idle,
 // and no core waits at a barrier between the two updates. Each row is
 // transformed by the same operations as without the look-ahead, so the
-// result does not depend on it. gelqf needs lqWork(m, n) elements of
-// s.lqw.
+// result does not depend on it. The T of every panel stays in s.lqw for
+// applyQt. gelqf needs lqWork(m, n) elements of s.lqw. A matrix of at most
+// lqBlock rows goes to gonum's Dgelq2 unblocked.
 func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 	k := min(m, n)
 	s.pool.ws.init()
 	const nb = lqBlock
-	// Two of each of T and Vᵀ: the step that applies panel p's reflector
-	// runs while panel p+1 is factorised.
-	tws := [2][]float64{s.lqw[:nb*nb], s.lqw[nb*nb : 2*nb*nb]}
-	vts := [2][]float64{s.lqw[2*nb*nb : 2*nb*nb+nb*n], s.lqw[2*nb*nb+nb*n : 2*nb*nb+2*nb*n]}
-	ww := s.lqw[2*nb*nb+2*nb*n:]
+	// The T of every panel, kept for applyQt, and two Vᵀ: the step that
+	// applies panel p's reflector runs while panel p+1 is factorised.
+	tws := func(i int) []float64 { return s.lqw[i*nb : i*nb+nb*nb] }
+	nt := (m + nb - 1) / nb * nb * nb
+	vts := [2][]float64{s.lqw[nt : nt+nb*n], s.lqw[nt+nb*n : nt+2*nb*n]}
+	ww := s.lqw[nt+2*nb*n:]
 	var i int
 	for i = 0; i+nb < k; i += nb {
-		tw, vt := tws[(i/nb)%2], vts[(i/nb)%2]
+		tw, vt := tws(i), vts[(i/nb)%2]
 		if i == 0 {
 			s.lqPanel(nb, n, a, n, tau, tw, vt)
 		}
@@ -223,12 +226,12 @@ func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 			s.pool.group.Do(l, l.parts(), false)
 			*l = larfbJob{}
 			if next+nb < k {
-				s.lqPanel(nb, n-next, a[next*n+next:], n, tau[next:], tws[(next/nb)%2], vts[(next/nb)%2])
+				s.lqPanel(nb, n-next, a[next*n+next:], n, tau[next:], tws(next), vts[(next/nb)%2])
 			}
 			continue
 		}
 		st := &s.pool.lqStep
-		*st = lqStepJob{s: s, ib: nb, n: n - next, a: a[next*n+next:], lda: n, tau: tau[next:], t: tws[(next/nb)%2], vt: vts[(next/nb)%2],
+		*st = lqStepJob{s: s, ib: nb, n: n - next, a: a[next*n+next:], lda: n, tau: tau[next:], t: tws(next), vt: vts[(next/nb)%2],
 			own: larfb(next, next+nb), larfb: larfb(next+nb, m)}
 		st.own.rows = nb
 		st.larfb.work = ww[nb*nb:]
@@ -236,7 +239,14 @@ func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 		s.pool.group.Do(st, 1+st.larfb.parts(), false)
 		*st = lqStepJob{}
 	}
-	impl.Dgelq2(m-i, n-i, a[i*n+i:], n, tau[i:], ww)
+	if i == 0 {
+		// Too few rows to block: gonum's Dgelq2, which Solve's Dorml2
+		// matches (and the toy's shapes keep their bits).
+		impl.Dgelq2(m-i, n-i, a[i*n+i:], n, tau[i:], ww)
+		return
+	}
+	// The last panel, of at most nb rows, with its T for applyQt.
+	s.lqPanel(k-i, n-i, a[i*n+i:], n, tau[i:], s.lqw[i*nb:i*nb+(k-i)*(k-i)], vts[(i/nb)%2])
 }
 
 // lookAhead switches gelqf's look-ahead; tests turn it off to check that
@@ -270,7 +280,8 @@ func (j *lqStepJob) Run(p int) {
 
 // lqWork is the length of workspace that gelqf needs for an m-row matrix.
 func lqWork(m, n int) int {
-	return 2*lqBlock*lqBlock + 2*lqBlock*n + max((m+lqBlock)*lqBlock, m, n)
+	nt := (m + lqBlock - 1) / lqBlock * lqBlock * lqBlock
+	return nt + 2*lqBlock*n + max((m+lqBlock)*lqBlock, m, n)
 }
 
 // brdBlock is the panel width of gebrd.

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/lapack"
 
 	"github.com/higlab/hig/higlib/internal/gemm"
+	"github.com/higlab/hig/higlib/internal/par"
 	"github.com/higlab/hig/internal/num"
 )
 
@@ -110,11 +111,12 @@ func TestGelqfLookAhead(t *testing.T) {
 	}
 }
 
-// TestApplyQtMatchesDorml2 checks applyQt against gonum's Dorml2(Left,
-// Trans) on the reflectors of a blocked LQ factorisation, one with a zero
-// τ among them.
+// TestApplyQtMatchesDorml2 checks the blocked applyQt against gonum's
+// Dorml2(Left, Trans) on the reflectors of gelqf's factorisation, with a
+// last panel of 1, 2, 8 and 32 rows, and with a zero row in A, whose
+// reflector is the identity (τ = 0), and with and without the helper.
 func TestApplyQtMatchesDorml2(t *testing.T) {
-	for _, sh := range [][2]int{{40, 41}, {97, 300}, {130, 131}} {
+	for _, sh := range [][2]int{{40, 41}, {64, 65}, {97, 300}, {130, 131}, {300, 2000}} {
 		m, n := sh[0], sh[1]
 		rnd := rand.New(rand.NewPCG(uint64(m), 11))
 		var s Solver
@@ -123,17 +125,30 @@ func TestApplyQtMatchesDorml2(t *testing.T) {
 		for i := range a {
 			a[i] = rnd.NormFloat64()
 		}
+		clear(a[m/2*n : (m/2+1)*n])
 		s.gelqf(m, n, a, s.tau)
-		s.tau[m/2] = 0
-		y := make([]float64, n)
-		for i := range y {
-			y[i] = rnd.NormFloat64()
+		if s.tau[m/2] != 0 {
+			t.Fatalf("%dx%d: τ of the zero row is %v, want 0", m, n, s.tau[m/2])
 		}
-		want := append([]float64(nil), y...)
+		y0 := make([]float64, n)
+		for i := range y0 {
+			y0[i] = rnd.NormFloat64()
+		}
+		want := append([]float64(nil), y0...)
 		impl.Dorml2(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, want, 1, make([]float64, 1))
-		applyQt(m, n, a, s.tau, y)
-		if d, scale := maxDiff(want, y); !(d <= 1e-13*scale) {
+		got := append([]float64(nil), y0...)
+		s.applyQt(m, n, a, got)
+		if d, scale := maxDiff(want, got); !(d <= 1e-13*scale) {
 			t.Errorf("%dx%d: max difference %g (largest element %g)", m, n, d, scale)
+		}
+		// With the helper held elsewhere, the same parts run serially.
+		var other par.Stretch
+		other.Begin()
+		serial := append([]float64(nil), y0...)
+		s.applyQt(m, n, a, serial)
+		other.End()
+		if !num.SameBits(got, serial) {
+			t.Errorf("%dx%d: the helper changes the result", m, n)
 		}
 	}
 }

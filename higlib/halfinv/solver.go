@@ -141,7 +141,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 		y := s.y[:n]
 		clear(y[m:])
 		if m > lqBlock {
-			applyQt(m, n, a, s.tau, y)
+			s.applyQt(m, n, a, y)
 		} else {
 			impl.Dorml2(blas.Left, blas.Trans, n, 1, m, a, n, s.tau, y, 1, work)
 		}
@@ -284,22 +284,95 @@ func (c *copyJob) Run(p int) {
 }
 
 // applyQt overwrites y (length n) with Qᵀ·y, where the first m rows of a
-// hold the reflectors of an LQ factorisation, Q = H_{m−1}⋯H_0: it is
-// Dorml2(Left, Trans) for one vector, applying H_{m−1} first, with the
-// products in gemm's kernels instead of Dlarf's matrix-vector calls on a
-// one-column matrix. gelqf's blocked path uses it; for the small
-// factorisations that go to gonum's Dgelq2, Solve keeps Dorml2, which
-// leaves their results bit for bit as before.
-func applyQt(m, n int, a, tau, y []float64) {
-	one := [1]float64{1}
-	for i := m - 1; i >= 0; i-- {
-		if tau[i] == 0 {
-			continue
+// and s.tau hold gelqf's blocked LQ factorisation (m > lqBlock), and
+// s.lqw still holds the triangular factor T of each panel's block
+// reflector. Q = H_{m−1}⋯H_0, so Qᵀ·y applies H_{m−1} first, as
+// Dorml2(Left, Trans) does; here a whole panel of reflectors at a time
+// (Golub & Van Loan, Matrix Computations, 4th ed., Sec. 5.1.6): the product
+// H_i⋯H_{i+ib−1} of panel i is I − Vᵀ·T·V, so y ← y − Vᵀ·(T·(V·y)), from
+// the last panel to the first. With V = [V₁ V₂], V₁ the ib×ib unit upper
+// triangle, the long products V₂·y and V₂ᵀ·w are cut in two by columns for
+// the helper of par.Stretch (qtJob); V₁ and T are applied on the caller.
+func (s *Solver) applyQt(m, n int, a, y []float64) {
+	const nb = lqBlock
+	s.gt = grow(s.gt, 4*(nb+1))
+	w := s.gt[:nb]
+	s.gp = grow(s.gp, 2*nb)
+	j := &s.pool.qtJob
+	*j = qtJob{a: a, lda: n, y: y, partial: [2][]float64{s.gp[:nb], s.gp[nb : 2*nb]}}
+	defer func() { *j = qtJob{} }()
+	s.pool.stretch.Begin()
+	defer s.pool.stretch.End()
+	for i0 := (m - 1) / nb * nb; i0 >= 0; i0 -= nb {
+		ib := min(nb, m-i0)
+		t := s.lqw[i0*nb : i0*nb+ib*ib]
+		j.i0, j.ib, j.cols = i0, ib, n-i0-ib
+		j.w = w[:ib]
+		parts := 1
+		if ib*j.cols >= gemvMinParallel {
+			parts = 2
 		}
-		// H_i·y = y − τ_i·(vᵀy)·v with v = (1, a[i, i+1:n]) on y[i:].
-		v, yi := a[i*n+i+1:i*n+n], y[i+1:n]
-		w := tau[i] * (y[i] + gemm.Dot(v, yi))
-		y[i] -= w
-		gemm.Ger(1, len(v), -w, one[:], v, yi, max(1, len(v)))
+		j.parts = parts
+		// w = V·y = V₁·y₁ + V₂·y₂.
+		j.phase = 0
+		s.pool.stretch.Do(j, parts)
+		for r := range ib {
+			sum := y[i0+r] + j.partial[0][r]
+			if parts == 2 {
+				sum += j.partial[1][r]
+			}
+			v := a[(i0+r)*n+i0:]
+			for c := r + 1; c < ib; c++ {
+				sum += v[c] * y[i0+c]
+			}
+			w[r] = sum
+		}
+		// w ← T·w, T upper triangular, from the top row down.
+		for r := range ib {
+			var sum float64
+			for c := r; c < ib; c++ {
+				sum += t[r*ib+c] * w[c]
+			}
+			w[r] = sum
+		}
+		// y₁ −= V₁ᵀ·w, y₂ −= V₂ᵀ·w.
+		for c := ib - 1; c >= 0; c-- {
+			sum := w[c]
+			for r := range c {
+				sum += a[(i0+r)*n+i0+c] * w[r]
+			}
+			y[i0+c] -= sum
+		}
+		j.phase = 1
+		s.pool.stretch.Do(j, parts)
+	}
+}
+
+// qtJob runs applyQt's long products for the panel at row i0, cut by
+// columns: in phase 0, part p's share of V₂·y into partial[p]; in phase 1,
+// y₂ −= V₂ᵀ·w on part p's columns.
+type qtJob struct {
+	phase, parts int
+	i0, ib, cols int
+	a            []float64
+	lda          int
+	y, w         []float64
+	partial      [2][]float64
+}
+
+func (j *qtJob) Run(p int) {
+	c0, c1 := split(j.cols, j.parts, p)
+	off := j.i0 + j.ib // first column of V₂
+	v2 := j.a[j.i0*j.lda+off+c0:]
+	if j.phase == 0 {
+		if c0 == c1 {
+			clear(j.partial[p][:j.ib])
+			return
+		}
+		gemm.GemvN(j.ib, c1-c0, 1, v2, j.lda, j.y[off+c0:off+c1], 0, j.partial[p][:j.ib])
+		return
+	}
+	if c0 < c1 {
+		gemm.GemvT(j.ib, c1-c0, -1, v2, j.lda, j.w, 1, j.y[off+c0:off+c1])
 	}
 }
