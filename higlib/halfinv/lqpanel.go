@@ -74,12 +74,28 @@ func (s *Solver) lqPanel(ib, n int, a []float64, lda int, tau, t, vt []float64) 
 			row[r] = a[r*lda+j]
 		}
 	}
-	s.gram = grow(s.gram, ib*ib)
-	g := s.gram
+	// G = V·Vᵀ, of which T needs the part above the diagonal: rows 0:h in
+	// full and the block (h:ib, h:ib). V is read in place from the panel,
+	// whose leading ib×ib block holds L on and below the diagonal: that
+	// part is swapped for V's zeros and ones while the products run, so
+	// that, with vt, gemm packs neither operand.
+	s.gram = grow(s.gram, 2*ib*ib)
+	g, saved := s.gram[:ib*ib], s.gram[ib*ib:]
+	for r := range ib {
+		row := a[r*lda : r*lda+r+1]
+		copy(saved[r*ib:], row)
+		clear(row[:r])
+		row[r] = 1
+	}
 	s.pool.ws.init()
 	gw, gi := s.pool.ws.get()
-	gw.Dgemm(blas.Trans, blas.NoTrans, ib, ib, n, 1, vt, ib, vt, ib, 0, g, ib)
+	h := ib / 2
+	gw.Dgemm(blas.NoTrans, blas.NoTrans, h, ib, n, 1, a, lda, vt, ib, 0, g, ib)
+	gw.Dgemm(blas.NoTrans, blas.NoTrans, ib-h, ib-h, n, 1, a[h*lda:], lda, vt[h:], ib, 0, g[h*ib+h:], ib)
 	s.pool.ws.put(gi)
+	for r := range ib {
+		copy(a[r*lda:r*lda+r+1], saved[r*ib:r*ib+r+1])
+	}
 	for i := range ib {
 		t[i*ib+i] = tau[i]
 		// z = (V·Vᵀ)(0:i, i), then T(0:i, i) = −τ_i·T(0:i, 0:i)·z, with T
