@@ -297,13 +297,18 @@ const brdBlock = 32
 // [Yᵀ; U] are copied side by side first, so that C is read and written
 // once, with twice the work per pass, and the pool is woken once. It needs
 // brdWork(n) elements of s.brw: X, Y and the two copies.
-func (s *Solver) gebrd(n int, a, d, e, tauQ, tauP []float64) {
+//
+// gebrd also overwrites c (length n) with Q_Bᵀ·c, where Q_B = H_0⋯H_{n−1}
+// is the product of its left reflectors: labrd applies each one to c as it
+// forms it, while its vector is at hand, and the reflectors of the last,
+// unblocked columns are applied at the end.
+func (s *Solver) gebrd(n int, a, d, e, tauQ, tauP, c []float64) {
 	nb := brdBlock
 	x := s.brw[:n*nb]
 	y := s.brw[n*nb : 2*n*nb]
 	var i int
 	for i = 0; n-i > 2*nb; i += nb {
-		s.labrd(n-i, n-i, nb, a[i*n+i:], n, d[i:], e[i:], tauQ[i:], tauP[i:], x, nb, y, nb)
+		s.labrd(n-i, n-i, nb, a[i*n+i:], n, d[i:], e[i:], tauQ[i:], tauP[i:], x, nb, y, nb, c[i:])
 		// A(i+nb:n, i+nb:n) −= [V X]·[Yᵀ; U], one product of inner
 		// dimension 2·nb, with V and U the panel's reflectors in A and Yᵀ
 		// read from labrd's transposed copy of Y.
@@ -324,6 +329,10 @@ func (s *Solver) gebrd(n int, a, d, e, tauQ, tauP []float64) {
 		}
 	}
 	impl.Dgebd2(n-i, n-i, a[i*n+i:], n, d[i:], e[i:], tauQ[i:], tauP[i:], s.brw)
+	// The unblocked part's reflectors, H_i first, applied to c as Dormbr
+	// would; Dorm2r allocates nothing and never reaches gonum's parallel
+	// Dgemm.
+	impl.Dorm2r(blas.Left, blas.Trans, n-i, 1, n-i, a[i*n+i:], n, tauQ[i:], c[i:], 1, s.brw)
 }
 
 // brdWork is the length of workspace that gebrd needs for an n×n matrix.

@@ -38,8 +38,10 @@ import (
 //     kernels, so the results agree with Dlabrd to rounding, not bit for
 //     bit. Which goroutine runs a part never changes a bit.
 //
-// Norms come from larfg.
-func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x []float64, ldx int, y []float64, ldy int) {
+// Norms come from larfg. If c is not nil (length m), each left reflector
+// Q_i is applied to it as soon as it is formed, so that on return c holds
+// Q_{nb−1}ᵀ⋯Q_0ᵀ·c; this is how gebrd computes Q_Bᵀ·c.
+func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x []float64, ldx int, y []float64, ldy int, c []float64) {
 	if m < n {
 		panic("halfinv: labrd needs m ≥ n")
 	}
@@ -75,6 +77,13 @@ func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x [
 		// The reflector Q_i that zeroes A(i+1:m, i); ca becomes its vector u.
 		d[i], tauQ[i] = larfg(m-i, ca[0], ca[1:])
 		ca[0] = 1
+		if c != nil && tauQ[i] != 0 {
+			// c ← Q_iᵀ·c = c − τ·(uᵀc)·u on c[i:m].
+			ci := c[i:m]
+			w := tauQ[i] * gemm.Dot(ca, ci)
+			one := [1]float64{1}
+			gemm.Ger(1, len(ci), -w, one[:], ca, ci, len(ci))
+		}
 		if i == n-1 {
 			ca[0] = d[i] // the last column keeps β, as in Dlabrd
 		}

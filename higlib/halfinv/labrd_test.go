@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/higlab/hig/higlib/internal/gemm"
@@ -40,7 +41,7 @@ func TestLabrdMatchesGonum(t *testing.T) {
 				impl.Dlabrd(m, n, nb, want.a, n, want.d, want.e, want.tq, want.tp, want.x, nb, want.y, nb)
 				var s Solver
 				s.reserve(m, n)
-				s.labrd(m, n, nb, got.a, n, got.d, got.e, got.tq, got.tp, got.x, nb, got.y, nb)
+				s.labrd(m, n, nb, got.a, n, got.d, got.e, got.tq, got.tp, got.x, nb, got.y, nb, nil)
 				for _, c := range []struct {
 					name string
 					w, g []float64
@@ -79,7 +80,7 @@ func TestLabrdSameBitsSerial(t *testing.T) {
 		x, y := make([]float64, m*nb), make([]float64, m*nb)
 		var s Solver
 		s.reserve(m, m)
-		s.labrd(m, m, nb, a, m, d, e, tq, tp, x, nb, y, nb)
+		s.labrd(m, m, nb, a, m, d, e, tq, tp, x, nb, y, nb, nil)
 		return append(append(append(a, d...), x...), y...)
 	}
 	parallel := run()
@@ -141,6 +142,60 @@ func TestSolversConcurrent(t *testing.T) {
 	for k := range js {
 		if !num.SameBits(want[k], got[k]) {
 			t.Errorf("solver %d: concurrent result differs from a lone run", k)
+		}
+	}
+}
+
+// TestGebrdAppliesQBt checks that gebrd, which applies each left reflector
+// to c as labrd forms it and those of its unblocked tail at the end, leaves
+// Q_Bᵀ·c in c, as gonum's Dorm2r computes it from the stored reflectors
+// afterwards; 40 takes only the unblocked path.
+func TestGebrdAppliesQBt(t *testing.T) {
+	for _, n := range []int{40, 97, 200} {
+		rnd := rand.New(rand.NewPCG(uint64(n), 3))
+		var s Solver
+		s.reserve(n, n)
+		a := s.k[:n*n]
+		for i := range a {
+			a[i] = rnd.NormFloat64()
+		}
+		c := make([]float64, n)
+		for i := range c {
+			c[i] = rnd.NormFloat64()
+		}
+		want := append([]float64(nil), c...)
+		s.gebrd(n, a, s.d[:n], s.e[:n-1], s.tauQ, s.tauP, c)
+		impl.Dorm2r(blas.Left, blas.Trans, n, 1, n, a, n, s.tauQ, want, 1, make([]float64, 1))
+		if d, scale := maxDiff(want, c); !(d <= 1e-13*scale) {
+			t.Errorf("n = %d: max difference %g (largest element %g)", n, d, scale)
+		}
+	}
+}
+
+// TestApplyRowsTMatchesDorml2 checks applyRowsT against gonum's
+// Dorml2(Left, Trans), with one reflector the identity (τ = 0).
+func TestApplyRowsTMatchesDorml2(t *testing.T) {
+	for _, m := range []int{1, 2, 7, 100} {
+		rnd := rand.New(rand.NewPCG(uint64(m), 4))
+		lda := m + 3
+		a := make([]float64, m*lda)
+		for i := range a {
+			a[i] = rnd.NormFloat64() / 4
+		}
+		tau := make([]float64, m)
+		for i := range tau {
+			tau[i] = 1 + rnd.Float64()
+		}
+		tau[m/2] = 0
+		y := make([]float64, m)
+		for i := range y {
+			y[i] = rnd.NormFloat64()
+		}
+		want := append([]float64(nil), y...)
+		impl.Dorml2(blas.Left, blas.Trans, m, 1, m, a, lda, tau, want, 1, make([]float64, 1))
+		applyRowsT(m, a, lda, tau, y)
+		if d, scale := maxDiff(want, y); !(d <= 1e-13*scale) {
+			t.Errorf("m = %d: max difference %g (largest element %g)", m, d, scale)
 		}
 	}
 }

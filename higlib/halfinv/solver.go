@@ -163,13 +163,9 @@ func (s *Solver) smallSolve(k int, p Params) bool {
 	c := s.c[:k]
 	d, e := s.d[:k], s.e[:max(k-1, 0)]
 	work := s.work
-	// K = Q_B·B·P_Bᵀ with B upper bidiagonal; Q_B and P_B stay as reflectors.
-	s.gebrd(k, kk, d, e, s.tauQ, s.tauP)
-	// c ← Q_Bᵀ·c. Dormbr would do the same but builds an option string,
-	// which allocates; the unblocked Dorm2r and Dorml2 suit a single vector
-	// and, unlike the blocked Dormqr and Dormlq, never reach gonum's
-	// parallel Dgemm.
-	impl.Dorm2r(blas.Left, blas.Trans, k, 1, k, kk, k, s.tauQ, c, 1, work)
+	// K = Q_B·B·P_Bᵀ with B upper bidiagonal; Q_B and P_B stay as
+	// reflectors, and c ← Q_Bᵀ·c on the way.
+	s.gebrd(k, kk, d, e, s.tauQ, s.tauP, c)
 	// B = U_B·Σ·V_Bᵀ; c ← U_Bᵀ·Q_Bᵀ·c = U_Kᵀ·c, and the right rotations
 	// that form V_B are logged rather than accumulated.
 	if !bdsqrLog(k, d, e, c, &s.log) {
@@ -183,9 +179,13 @@ func (s *Solver) smallSolve(k int, p Params) bool {
 		y[i] = c[i] * p.Factor(sv[i], sv[0])
 	}
 	s.log.applyP(y)
-	if k > 1 {
+	if k > lqBlock {
 		// P_B = G_0·…·G_{k-2} with G_i stored in row i right of the
 		// superdiagonal, as Dormbr(ApplyP) passes it to Dormlq.
+		applyRowsT(k-1, kk[1:], k, s.tauP, y[1:])
+	} else if k > 1 {
+		// The same with gonum's Dorml2, for the small factors that keep
+		// their bits from before (the toy's).
 		impl.Dorml2(blas.Left, blas.Trans, k-1, 1, k-1, kk[1:], k, s.tauP, y[1:], 1, work)
 	}
 	return true
@@ -374,5 +374,23 @@ func (j *qtJob) Run(p int) {
 	}
 	if c0 < c1 {
 		gemm.GemvT(j.ib, c1-c0, -1, v2, j.lda, j.w, 1, j.y[off+c0:off+c1])
+	}
+}
+
+// applyRowsT overwrites y (length m) with H_0·H_1⋯H_{m−1}·y, where H_i =
+// I − τ_i·v_i·v_iᵀ and v_i is one at i, zero before it and row i of a
+// after it: Dorml2(Left, Trans) for m reflectors of length m and one
+// vector, with the products in gemm's kernels instead of Dlarf's
+// matrix-vector calls on a one-column matrix.
+func applyRowsT(m int, a []float64, lda int, tau, y []float64) {
+	one := [1]float64{1}
+	for i := m - 1; i >= 0; i-- {
+		if tau[i] == 0 {
+			continue
+		}
+		v, yi := a[i*lda+i+1:i*lda+m], y[i+1:m]
+		w := tau[i] * (y[i] + gemm.Dot(v, yi))
+		y[i] -= w
+		gemm.Ger(1, len(v), -w, one[:], v, yi, max(1, len(v)))
 	}
 }

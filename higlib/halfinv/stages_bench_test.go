@@ -32,7 +32,7 @@ func BenchmarkStages(b *testing.B) {
 	}
 	brd := func() {
 		copy(kk, factor)
-		s.gebrd(m, kk, s.d[:m], s.e[:m-1], s.tauQ, s.tauP)
+		s.gebrd(m, kk, s.d[:m], s.e[:m-1], s.tauQ, s.tauP, s.c[:m])
 	}
 	brd()
 	d := append([]float64(nil), s.d[:m]...)
