@@ -304,10 +304,9 @@ const brdBlock = 32
 // unblocked columns are applied at the end.
 func (s *Solver) gebrd(n int, a, d, e, tauQ, tauP, c []float64) {
 	nb := brdBlock
-	x := s.brw[:n*nb]
-	y := s.brw[n*nb : 2*n*nb]
 	var i int
 	for i = 0; n-i > 2*nb; i += nb {
+		x, y := s.brw[:n*nb], s.brw[n*nb:2*n*nb]
 		s.labrd(n-i, n-i, nb, a[i*n+i:], n, d[i:], e[i:], tauQ[i:], tauP[i:], x, nb, y, nb, c[i:])
 		// A(i+nb:n, i+nb:n) −= [V X]·[Yᵀ; U], one product of inner
 		// dimension 2·nb, with V and U the panel's reflectors in A and Yᵀ
@@ -336,7 +335,12 @@ func (s *Solver) gebrd(n int, a, d, e, tauQ, tauP, c []float64) {
 }
 
 // brdWork is the length of workspace that gebrd needs for an n×n matrix.
-func brdWork(n int) int { return max(6*n*brdBlock, n) }
+func brdWork(n int) int {
+	if n > 2*brdBlock {
+		return 6 * n * brdBlock
+	}
+	return n // Dgebd2 alone
+}
 
 // larfbRows is the number of rows per part of a larfbJob on m rows.
 func larfbRows(m int) int {
