@@ -35,6 +35,31 @@ type poolState struct {
 	ws       workspaces
 }
 
+// run runs job's parts on the Solver's stretch when it holds the helper
+// and the machine has two processors, and on the par pool otherwise. On
+// two processors the pool's one worker sleeps between jobs and, on the
+// virtual machines measured, takes a hundred microseconds and more to
+// wake, about as long as one step of the blocked LQ; the helper of a
+// stretch is already spinning. With more processors the pool's workers
+// outnumber the one helper.
+func (s *Solver) run(job par.Job, parts int) {
+	if s.pool.stretch.Active() && par.Workers() == 2 {
+		s.pool.stretch.DoAny(job, parts)
+		return
+	}
+	s.pool.group.Do(job, parts, false)
+}
+
+// hold begins the Solver's stretch unless it holds the helper already, and
+// reports whether this call took it, so that the caller ends it.
+func (s *Solver) hold() bool {
+	if s.pool.stretch.Active() {
+		return false
+	}
+	s.pool.stretch.Begin()
+	return s.pool.stretch.Active()
+}
+
 // workspaces lends gemm's packing buffers to the parts of a job while they
 // run. At most par.Workers() parts run at once, so that many buffers
 // suffice; they are made on first use and kept, so that a Solver in steady
@@ -114,7 +139,7 @@ func (s *Solver) gemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []flo
 	s.pool.ws.init()
 	g := &s.pool.gemmJob
 	*g = gemmJob{tA: tA, tB: tB, m: m, n: n, k: k, alpha: alpha, beta: beta, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, ws: &s.pool.ws}
-	s.pool.group.Do(g, g.parts(), false)
+	s.run(g, g.parts())
 	*g = gemmJob{}
 }
 
@@ -223,7 +248,7 @@ func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 		if next+nb >= k || !lookAhead {
 			l := &s.pool.larfbJob
 			*l = larfb(next, m)
-			s.pool.group.Do(l, l.parts(), false)
+			s.run(l, l.parts())
 			*l = larfbJob{}
 			if next+nb < k {
 				s.lqPanel(nb, n-next, a[next*n+next:], n, tau[next:], tws(next), vts[(next/nb)%2])
@@ -236,7 +261,7 @@ func (s *Solver) gelqf(m, n int, a []float64, tau []float64) {
 		st.own.rows = nb
 		st.larfb.work = ww[nb*nb:]
 		st.larfb.rows = gemm.MC
-		s.pool.group.Do(st, 1+st.larfb.parts(), false)
+		s.run(st, 1+st.larfb.parts())
 		*st = lqStepJob{}
 	}
 	if i == 0 {

@@ -61,10 +61,13 @@ func (s *Solver) labrd(m, n, nb int, a []float64, lda int, d, e, tauQ, tauP, x [
 	j.pt1 = [2][]float64{s.gp[2*m : 2*m+nb+1], s.gp[2*m+nb+1 : 2*m+2*(nb+1)]}
 	j.pt2 = [2][]float64{s.gp[2*m+2*(nb+1) : 2*m+3*(nb+1)], s.gp[2*m+3*(nb+1) : 2*m+4*(nb+1)]}
 	defer func() { *j = brdJob{} }()
-	// The helper spins only while the panel runs, so that it leaves its
-	// processor to the pool for the level-3 update that follows.
-	s.pool.stretch.Begin()
-	defer s.pool.stretch.End()
+	// Unless Solve holds the helper already (on two processors it does,
+	// from the LQ to the end of the bidiagonalisation), it spins only
+	// while the panel runs, leaving its processor to the pool for the
+	// level-3 update that follows.
+	if s.hold() {
+		defer s.pool.stretch.End()
+	}
 
 	// Column 0 of A needs no update before its reflector.
 	ca := j.col[:m]

@@ -199,3 +199,43 @@ func TestApplyRowsTMatchesDorml2(t *testing.T) {
 		}
 	}
 }
+
+// TestSolveSameBitsWithoutHelper solves wide and tall problems large
+// enough to block, once as usual (on two processors with the stretch's
+// helper from the LQ on) and once while another stretch holds the helper,
+// so that the parallel parts go to the par pool and labrd runs serially:
+// the bits must agree.
+func TestSolveSameBitsWithoutHelper(t *testing.T) {
+	for _, sh := range [][2]int{{200, 900}, {700, 150}} {
+		m, n := sh[0], sh[1]
+		rnd := rand.New(rand.NewPCG(uint64(m), 23))
+		data := make([]float64, m*n)
+		for i := range data {
+			data[i] = rnd.NormFloat64()
+		}
+		j := mat.NewDense(m, n, data)
+		g := make([]float64, m)
+		for i := range g {
+			g[i] = rnd.NormFloat64()
+		}
+		p := Params{Kappa: 0.5, Tau: 1e-6}
+		solve := func() []float64 {
+			var s Solver
+			dst := make([]float64, n)
+			for range 2 { // the second call finds the helper spinning sooner
+				if _, err := s.Solve(dst, j, g, p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return dst
+		}
+		with := solve()
+		var other par.Stretch
+		other.Begin()
+		without := solve()
+		other.End()
+		if !num.SameBits(with, without) {
+			t.Errorf("%dx%d: the helper changes the result", m, n)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/higlab/hig/higlib/internal/gemm"
+	"github.com/higlab/hig/higlib/internal/par"
 )
 
 // Solver computes half-inverse products like Reference, keeping its
@@ -31,7 +32,9 @@ import (
 // either: the bidiagonal QR iterations record their rotations, and V_B is
 // applied to the one filtered coefficient vector by replaying them (see
 // bdsqrLog). The blocked LQ and bidiagonal reductions run their level-3
-// updates in tiles on a persistent worker pool (package internal/par), so in
+// updates in tiles on a second goroutine: on two processors the spinning
+// helper of a par.Stretch, held from the LQ to the end of the
+// bidiagonalisation, elsewhere the persistent worker pool (see run). In
 // steady state Solve allocates nothing, for tall and wide J alike. Their
 // panels, adapted from gonum's Dgelq2, Dlarft and Dlabrd (lqPanel, labrd),
 // do their matrix-vector work in package gemm's AVX2 kernels: the LQ
@@ -96,6 +99,14 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 		return nil, ErrEmpty
 	}
 	s.reserve(m, n)
+	// On two processors the stretch's helper serves every parallel part
+	// of the blocked factorisations (see run); it is woken here, so that
+	// it is spinning by the time the LQ needs it, and released before the
+	// bidiagonal QR iterations, which are serial. Factorisations too small
+	// to block (the toy's) never wake it.
+	if k := min(m, n); par.Workers() == 2 && (m < n && m > lqBlock || k > 2*brdBlock) && s.hold() {
+		defer s.pool.stretch.End()
+	}
 	jmax, okJ := s.copyIn(j)
 	gmax, okG := maxAbsFiniteVec(g, 0)
 	if !okJ || !okG {
@@ -166,6 +177,7 @@ func (s *Solver) smallSolve(k int, p Params) bool {
 	// K = Q_B·B·P_Bᵀ with B upper bidiagonal; Q_B and P_B stay as
 	// reflectors, and c ← Q_Bᵀ·c on the way.
 	s.gebrd(k, kk, d, e, s.tauQ, s.tauP, c)
+	s.pool.stretch.End() // if Solve holds it; bdsqrLog is serial
 	// B = U_B·Σ·V_Bᵀ; c ← U_Bᵀ·Q_Bᵀ·c = U_Kᵀ·c, and the right rotations
 	// that form V_B are logged rather than accumulated.
 	if !bdsqrLog(k, d, e, c, &s.log) {
@@ -248,7 +260,7 @@ func (s *Solver) copyIn(j *mat.Dense) (jmax float64, ok bool) {
 	if m*n >= copyMinParallel {
 		c.parts = 2
 	}
-	s.pool.group.Do(c, c.parts, false)
+	s.run(c, c.parts)
 	jmax, ok = c.max[0], c.ok[0]
 	if c.parts == 2 {
 		jmax, ok = max(jmax, c.max[1]), ok && c.ok[1]
@@ -301,8 +313,9 @@ func (s *Solver) applyQt(m, n int, a, y []float64) {
 	j := &s.pool.qtJob
 	*j = qtJob{a: a, lda: n, y: y, partial: [2][]float64{s.gp[:nb], s.gp[nb : 2*nb]}}
 	defer func() { *j = qtJob{} }()
-	s.pool.stretch.Begin()
-	defer s.pool.stretch.End()
+	if s.hold() {
+		defer s.pool.stretch.End()
+	}
 	for i0 := (m - 1) / nb * nb; i0 >= 0; i0 -= nb {
 		ib := min(nb, m-i0)
 		t := s.lqw[i0*nb : i0*nb+ib*ib]

@@ -3,6 +3,8 @@ package halfinv
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/higlab/hig/higlib/internal/par"
 )
 
 // BenchmarkStages times the stages of Solve at the oscillator experiment's
@@ -21,7 +23,12 @@ func BenchmarkStages(b *testing.B) {
 	s.reserve(m, n)
 	a := s.a[:m*n]
 	kk := s.k[:m*m]
+	// As in Solve, the stages run with the stretch's helper on two
+	// processors.
 	lq := func() {
+		if par.Workers() == 2 && s.hold() {
+			defer s.pool.stretch.End()
+		}
 		copy(a, j)
 		s.gelqf(m, n, a, s.tau)
 	}
@@ -31,6 +38,9 @@ func BenchmarkStages(b *testing.B) {
 		copy(factor[i*m:i*m+i+1], a[i*n:i*n+i+1])
 	}
 	brd := func() {
+		if par.Workers() == 2 && s.hold() {
+			defer s.pool.stretch.End()
+		}
 		copy(kk, factor)
 		s.gebrd(m, kk, s.d[:m], s.e[:m-1], s.tauQ, s.tauP, s.c[:m])
 	}

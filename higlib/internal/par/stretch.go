@@ -9,35 +9,46 @@ import (
 // Stretch runs a long sequence of small jobs, each split into parts, on the
 // calling goroutine and one helper goroutine that busy-waits between jobs.
 // It suits fine-grained work such as the matrix-vector products of a
-// bidiagonal reduction panel: a product of a few microseconds cannot pay
-// for waking a parked worker, which Group.Do does, but it can be split with
-// a helper that is already running.
+// bidiagonal reduction panel, and any work that is split often: a goroutine
+// that Group.Do wakes from sleep can take far longer to start than such a
+// part takes to run (on the 2-core virtual machines this project is tested
+// on, a hundred microseconds and more, so that short jobs ran entirely on
+// the caller), whereas a helper that is already running joins at once.
 //
-// Begin reserves the helper, Do runs a job, End releases the helper. The
-// helper is shared by the whole process: while one Stretch holds it, Begin
-// on another does not wait but runs that stretch serially, as it does when
-// GOMAXPROCS is 1. A Stretch must be used by one goroutine at a time, and a
-// job run by Do must not use a Group or a Stretch itself. As with Group,
-// results must not depend on which goroutine computes a part, and a panic
-// in a part is re-raised by Do in the caller.
+// Begin reserves the helper and wakes it, Do and DoAny run jobs, End
+// releases the helper, which then sleeps again. The caller never waits for
+// the helper to wake: until the helper is spinning, jobs run on the caller
+// alone. The helper is shared by the whole process: while one Stretch holds
+// it, Begin on another does not wait but runs that stretch serially, as it
+// does when GOMAXPROCS is 1. A Stretch must be used by one goroutine at a
+// time, and a job run by Do or DoAny must not use a Group or a Stretch
+// itself. As with Group, results must not depend on which goroutine
+// computes a part, and a panic in a part is re-raised in the caller.
 type Stretch struct {
 	active bool
 }
 
-// The helper's state. The caller publishes a job by writing job and n,
-// resetting next and then incrementing epoch; the helper, having seen the
-// new epoch, claims parts through next and, when it finds none left,
-// stores the epoch in done. The caller waits for done before it publishes
-// anything else, so job and n are never written while the helper reads
-// them. A nil job ends the stretch, and the helper parks on wake.
+// The helper's state. The caller publishes a job by writing job, n and
+// dynamic, resetting next and then incrementing epoch; the helper, having
+// seen the new epoch, runs its parts and stores the epoch in done. The
+// caller waits for done before it publishes anything else, so job and n
+// are never written while the helper reads them. The caller publishes only
+// while present is set, and the helper serves every epoch above done
+// before it clears present and whenever it sets present again, so no
+// published job is left unserved.
 var helper struct {
-	mu    sync.Mutex // held from Begin to End
-	once  sync.Once
-	wake  chan struct{}
-	job   Job
-	n     int64
-	epoch atomic.Uint64
-	done  atomic.Uint64
+	mu      sync.Mutex  // held from Begin to End
+	once    sync.Once   // starts the helper goroutine
+	wake    chan struct{}
+	active  atomic.Bool // a stretch holds the helper: it should spin
+	present atomic.Bool // the helper is spinning and serving jobs
+
+	job     Job
+	n       int64
+	dynamic bool         // parts are claimed through next, not even/odd
+	next    atomic.Int64 // the next unclaimed part of a dynamic job
+	epoch   atomic.Uint64
+	done    atomic.Uint64
 
 	panicMu  sync.Mutex
 	panicked bool
@@ -49,17 +60,22 @@ var helper struct {
 // goroutines share one.
 const spinLimit = 1 << 12
 
-// Begin reserves the helper for this stretch, if it is free and there is a
-// second processor; otherwise Do runs every part on the caller.
+// Begin reserves the helper for this stretch and wakes it, if it is free
+// and there is a second processor; otherwise Do and DoAny run every part on
+// the caller. Begin does not wait for the helper.
 func (s *Stretch) Begin() {
 	if s.active || Workers() < 2 || !helper.mu.TryLock() {
 		return
 	}
 	helper.once.Do(func() {
-		helper.wake = make(chan struct{})
+		helper.wake = make(chan struct{}, 1)
 		go helpLoop()
 	})
-	helper.wake <- struct{}{}
+	helper.active.Store(true)
+	select {
+	case helper.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
 	s.active = true
 }
 
@@ -68,35 +84,36 @@ func (s *Stretch) End() {
 	if !s.active {
 		return
 	}
-	publish(nil, 0)
+	helper.active.Store(false)
 	s.active = false
 	helper.mu.Unlock()
 }
 
 // Do runs parts 0, …, parts−1 of job and returns when all have finished.
-func (s *Stretch) Do(job Job, parts int) {
-	if !s.active || parts <= 1 {
+// The caller takes the even parts and the helper the odd ones, so that a
+// sequence of jobs cut the same way gives each goroutine the same share of
+// the data, which then stays in its processor's cache.
+func (s *Stretch) Do(job Job, parts int) { s.do(job, parts, false) }
+
+// DoAny runs parts 0, …, parts−1 of job and returns when all have finished;
+// the caller and the helper take the parts in order as they become free,
+// which balances parts of unequal cost.
+func (s *Stretch) DoAny(job Job, parts int) { s.do(job, parts, true) }
+
+// Active reports whether the stretch holds the helper.
+func (s *Stretch) Active() bool { return s.active }
+
+func (s *Stretch) do(job Job, parts int, dynamic bool) {
+	if !s.active || parts <= 1 || !helper.present.Load() {
 		for p := range parts {
 			job.Run(p)
 		}
 		return
 	}
-	publish(job, parts)
-	if helper.panicked {
-		v := helper.value
-		helper.panicked, helper.value = false, nil
-		panic(v)
-	}
-}
-
-// publish hands job to the helper, works on it, and waits until the helper
-// has finished with it.
-func publish(job Job, parts int) {
-	helper.job, helper.n = job, int64(parts)
+	helper.job, helper.n, helper.dynamic = job, int64(parts), dynamic
+	helper.next.Store(0)
 	e := helper.epoch.Add(1)
-	if job != nil {
-		runParts(job, 0)
-	}
+	runParts(0)
 	for spins := 0; helper.done.Load() != e; spins++ {
 		if spins >= spinLimit {
 			runtime.Gosched()
@@ -104,44 +121,61 @@ func publish(job Job, parts int) {
 		}
 	}
 	helper.job = nil
-}
-
-// helpLoop is the helper goroutine: woken once per stretch, it polls epoch
-// for jobs until the stretch ends.
-func helpLoop() {
-	for range helper.wake {
-		// done holds the epoch that ended the last stretch; the caller
-		// may already have published the first job of this one.
-		seen := helper.done.Load()
-		for spins := 0; ; spins++ {
-			e := helper.epoch.Load()
-			if e == seen {
-				if spins >= spinLimit {
-					runtime.Gosched()
-					spins = 0
-				}
-				continue
-			}
-			seen, spins = e, 0
-			job := helper.job
-			if job != nil {
-				runParts(job, 1)
-			}
-			helper.done.Store(e)
-			if job == nil {
-				break
-			}
-		}
+	if helper.panicked {
+		v := helper.value
+		helper.panicked, helper.value = false, nil
+		panic(v)
 	}
 }
 
-// runParts runs parts first, first+2, … of job. The caller always takes
-// the even parts and the helper the odd ones, so that a sequence of jobs
-// cut the same way gives each goroutine the same share of the data, which
-// then stays in its processor's cache.
-func runParts(job Job, first int) {
-	for p := first; p < int(helper.n); p += 2 {
-		runPart(job, p)
+// helpLoop is the helper goroutine: woken by Begin, it polls epoch for jobs
+// until the stretch ends, then sleeps until the next Begin.
+func helpLoop() {
+	for range helper.wake {
+		if !helper.active.Load() {
+			continue // the stretch that woke it has ended already
+		}
+		helper.present.Store(true)
+		seen := helper.done.Load()
+		for spins := 0; ; spins++ {
+			if e := helper.epoch.Load(); e != seen {
+				seen, spins = e, 0
+				runParts(1)
+				helper.done.Store(e)
+				continue
+			}
+			if !helper.active.Load() {
+				break
+			}
+			if spins >= spinLimit {
+				runtime.Gosched()
+				spins = 0
+			}
+		}
+		helper.present.Store(false)
+		// A job published after the last poll above and before present
+		// was cleared is served when the helper wakes again: the Begin
+		// of that job's stretch has left a wake-up, and the epoch is
+		// above done.
+	}
+}
+
+// runParts runs the published job's parts for the caller (who = 0) or the
+// helper (who = 1): every other part, or, for DoAny, the next unclaimed one
+// until none is left.
+func runParts(who int) {
+	job, n := helper.job, helper.n
+	if helper.dynamic {
+		for {
+			p := helper.next.Add(1) - 1
+			if p >= n {
+				return
+			}
+			runPart(job, int(p))
+		}
+	}
+	for p := int64(who); p < n; p += 2 {
+		runPart(job, int(p))
 	}
 }
 

@@ -3,25 +3,31 @@ package par
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 type tallyJob struct{ hits []atomic.Int32 }
 
 func (c *tallyJob) Run(p int) { c.hits[p].Add(1) }
 
-// TestStretchRunsEveryPartOnce runs thousands of jobs of various sizes in
-// one stretch (with the helper when there are two processors) and after
-// it (serially), and checks that every part ran exactly once each time.
+// TestStretchRunsEveryPartOnce runs thousands of jobs of various sizes,
+// alternately with Do and DoAny, in one stretch (with the helper when
+// there are two processors, from whenever it has woken) and after it
+// (serially), and checks that every part ran exactly once each time.
 func TestStretchRunsEveryPartOnce(t *testing.T) {
 	var s Stretch
 	for _, active := range []bool{true, false} {
 		if active {
 			s.Begin()
 		}
-		for i := range 3000 {
+		for i := range 6000 {
 			parts := i % 7
 			job := &tallyJob{hits: make([]atomic.Int32, parts)}
-			s.Do(job, parts)
+			if i%2 == 0 {
+				s.Do(job, parts)
+			} else {
+				s.DoAny(job, parts)
+			}
 			for p := range parts {
 				if n := job.hits[p].Load(); n != 1 {
 					t.Fatalf("active=%v job %d: part %d ran %d times", active, i, p, n)
@@ -86,4 +92,48 @@ func TestStretchHelperBusy(t *testing.T) {
 		t.Error("helper not released by End")
 	}
 	c.End()
+}
+
+// waitJob's part 0 waits up to a millisecond for part 1 to start; it
+// records whether the two ran at the same time.
+type waitJob struct{ started, overlapped atomic.Bool }
+
+func (j *waitJob) Run(p int) {
+	if p == 1 {
+		j.started.Store(true)
+		return
+	}
+	for start := time.Now(); time.Since(start) < time.Millisecond; {
+		if j.started.Load() {
+			j.overlapped.Store(true)
+			return
+		}
+	}
+}
+
+// TestStretchHelperJoins checks that the helper does take part: within a
+// second of Begin, with Do and with DoAny, a job's two parts run at the
+// same time. (Jobs before the helper has woken run on the caller alone.)
+func TestStretchHelperJoins(t *testing.T) {
+	if Workers() < 2 {
+		t.Skip("one processor: the stretch runs serially")
+	}
+	var s Stretch
+	s.Begin()
+	defer s.End()
+	for _, dynamic := range []bool{false, true} {
+		joined := false
+		for start := time.Now(); !joined && time.Since(start) < time.Second; {
+			var j waitJob
+			if dynamic {
+				s.DoAny(&j, 2)
+			} else {
+				s.Do(&j, 2)
+			}
+			joined = j.overlapped.Load()
+		}
+		if !joined {
+			t.Errorf("dynamic=%v: the helper never ran a part beside the caller", dynamic)
+		}
+	}
 }
