@@ -17,8 +17,8 @@ import (
 //
 // Begin reserves the helper and wakes it, Do and DoAny run jobs, End
 // releases the helper, which then sleeps again. The caller never waits for
-// the helper to wake: until the helper is spinning, jobs run on the caller
-// alone. The helper is shared by the whole process: while one Stretch holds
+// the helper to wake: a job the helper has not joined by the time the
+// caller has run its own parts is finished by the caller. The helper is shared by the whole process: while one Stretch holds
 // it, Begin on another does not wait but runs that stretch serially, as it
 // does when GOMAXPROCS is 1. A Stretch must be used by one goroutine at a
 // time, and a job run by Do or DoAny must not use a Group or a Stretch
@@ -29,31 +29,39 @@ type Stretch struct {
 }
 
 // The helper's state. The caller publishes a job by writing job, n and
-// dynamic, resetting next and then incrementing epoch; the helper, having
-// seen the new epoch, runs its parts and stores the epoch in done. The
-// caller waits for done before it publishes anything else, so job and n
-// are never written while the helper reads them. The caller publishes only
-// while present is set, and the helper serves every epoch above done
-// before it clears present and whenever it sets present again, so no
-// published job is left unserved.
+// dynamic, resetting next and then storing state = epoch<<2 | open. The
+// helper takes part only by moving state from open to entered with a
+// compare-and-swap, and stores left when its parts are done. When the
+// caller has run its parts it tries to move state from open to closed: if
+// that succeeds, the helper never entered and never will (it may be asleep
+// still), and the caller runs the rest itself; otherwise it waits for left.
+// So job and n are read by the helper only inside an epoch that the caller
+// waits for, and a helper that is slow to wake never holds the caller up.
 var helper struct {
-	mu      sync.Mutex  // held from Begin to End
-	once    sync.Once   // starts the helper goroutine
-	wake    chan struct{}
-	active  atomic.Bool // a stretch holds the helper: it should spin
-	present atomic.Bool // the helper is spinning and serving jobs
+	mu     sync.Mutex // held from Begin to End
+	once   sync.Once  // starts the helper goroutine
+	wake   chan struct{}
+	active atomic.Bool // a stretch holds the helper: it should spin
 
 	job     Job
 	n       int64
 	dynamic bool         // parts are claimed through next, not even/odd
 	next    atomic.Int64 // the next unclaimed part of a dynamic job
-	epoch   atomic.Uint64
-	done    atomic.Uint64
+	epoch   uint64       // the last epoch published; written by the holder only
+	state   atomic.Uint64
 
 	panicMu  sync.Mutex
 	panicked bool
 	value    any
 }
+
+// The low bits of helper.state.
+const (
+	open    = 1 // published; the helper may enter
+	entered = 2 // the helper is running parts
+	left    = 3 // the helper has finished its parts
+	closed  = 0 // the caller finished without the helper
+)
 
 // spinLimit is how many empty polls a waiting goroutine makes before it
 // yields its processor, so that a stretch still progresses when the two
@@ -79,7 +87,8 @@ func (s *Stretch) Begin() {
 	s.active = true
 }
 
-// End releases the helper. It does nothing if Begin did not reserve it.
+// End releases the helper, which goes back to sleep. It does nothing if
+// Begin did not reserve it.
 func (s *Stretch) End() {
 	if !s.active {
 		return
@@ -90,21 +99,23 @@ func (s *Stretch) End() {
 }
 
 // Do runs parts 0, …, parts−1 of job and returns when all have finished.
-// The caller takes the even parts and the helper the odd ones, so that a
-// sequence of jobs cut the same way gives each goroutine the same share of
-// the data, which then stays in its processor's cache.
+// The caller takes the even parts and the helper the odd ones (all of them,
+// when the helper is not spinning yet), so that a sequence of jobs cut the
+// same way gives each goroutine the same share of the data, which then
+// stays in its processor's cache.
 func (s *Stretch) Do(job Job, parts int) { s.do(job, parts, false) }
 
 // DoAny runs parts 0, …, parts−1 of job and returns when all have finished;
 // the caller and the helper take the parts in order as they become free,
-// which balances parts of unequal cost.
+// which balances parts of unequal cost and lets a helper that wakes late
+// join a job under way.
 func (s *Stretch) DoAny(job Job, parts int) { s.do(job, parts, true) }
 
 // Active reports whether the stretch holds the helper.
 func (s *Stretch) Active() bool { return s.active }
 
 func (s *Stretch) do(job Job, parts int, dynamic bool) {
-	if !s.active || parts <= 1 || !helper.present.Load() {
+	if !s.active || parts <= 1 {
 		for p := range parts {
 			job.Run(p)
 		}
@@ -112,12 +123,21 @@ func (s *Stretch) do(job Job, parts int, dynamic bool) {
 	}
 	helper.job, helper.n, helper.dynamic = job, int64(parts), dynamic
 	helper.next.Store(0)
-	e := helper.epoch.Add(1)
+	helper.epoch++
+	e := helper.epoch << 2
+	helper.state.Store(e | open)
 	runParts(0)
-	for spins := 0; helper.done.Load() != e; spins++ {
-		if spins >= spinLimit {
-			runtime.Gosched()
-			spins = 0
+	if helper.state.CompareAndSwap(e|open, e|closed) {
+		// The helper did not come: its parts are the caller's.
+		if !dynamic {
+			runParts(1)
+		}
+	} else {
+		for spins := 0; helper.state.Load() != e|left; spins++ {
+			if spins >= spinLimit {
+				runtime.Gosched()
+				spins = 0
+			}
 		}
 	}
 	helper.job = nil
@@ -128,20 +148,15 @@ func (s *Stretch) do(job Job, parts int, dynamic bool) {
 	}
 }
 
-// helpLoop is the helper goroutine: woken by Begin, it polls epoch for jobs
+// helpLoop is the helper goroutine: woken by Begin, it polls state for jobs
 // until the stretch ends, then sleeps until the next Begin.
 func helpLoop() {
 	for range helper.wake {
-		if !helper.active.Load() {
-			continue // the stretch that woke it has ended already
-		}
-		helper.present.Store(true)
-		seen := helper.done.Load()
 		for spins := 0; ; spins++ {
-			if e := helper.epoch.Load(); e != seen {
-				seen, spins = e, 0
+			if st := helper.state.Load(); st&3 == open && helper.state.CompareAndSwap(st, st&^3|entered) {
 				runParts(1)
-				helper.done.Store(e)
+				helper.state.Store(st&^3 | left)
+				spins = 0
 				continue
 			}
 			if !helper.active.Load() {
@@ -152,11 +167,6 @@ func helpLoop() {
 				spins = 0
 			}
 		}
-		helper.present.Store(false)
-		// A job published after the last poll above and before present
-		// was cleared is served when the helper wakes again: the Begin
-		// of that job's stretch has left a wake-up, and the epoch is
-		// above done.
 	}
 }
 
