@@ -252,7 +252,7 @@ func grow(x []float64, n int) []float64 {
 
 // copyIn copies J into s.a, densely packed with stride n, and returns
 // max |J_ij| and whether every element is finite, as maxAbsFinite does. A
-// large J is copied in two halves of rows on the pool.
+// large J is copied in two halves of rows on the second goroutine (see run).
 func (s *Solver) copyIn(j *mat.Dense) (jmax float64, ok bool) {
 	m, n := j.Dims()
 	c := &s.pool.copyJob

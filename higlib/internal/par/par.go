@@ -2,10 +2,11 @@
 // worker goroutines, without allocating per call.
 //
 // The pool is started on first use with GOMAXPROCS−1 workers; the calling
-// goroutine always works too. Group.Do suits jobs of a millisecond or more;
-// for long runs of jobs of a few microseconds, a Stretch keeps one helper
-// goroutine busy-waiting between them instead of waking a parked worker
-// each time. Jobs split their output into disjoint parts
+// goroutine always works too. Group.Do suits jobs of a millisecond or more:
+// a parked worker can take long to start (on 2-core virtual machines we
+// measured 100–300 µs), and until it does the caller works alone. For runs
+// of shorter jobs, a Stretch keeps one helper goroutine busy-waiting
+// between them instead. Jobs split their output into disjoint parts
 // whose results do not depend on which goroutine computes them, so a job
 // gives the same bits whether it runs on one goroutine or many.
 package par
