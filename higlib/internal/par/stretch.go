@@ -18,12 +18,13 @@ import (
 // Begin reserves the helper and wakes it, Do and DoAny run jobs, End
 // releases the helper, which then sleeps again. The caller never waits for
 // the helper to wake: a job the helper has not joined by the time the
-// caller has run its own parts is finished by the caller. The helper is shared by the whole process: while one Stretch holds
-// it, Begin on another does not wait but runs that stretch serially, as it
-// does when GOMAXPROCS is 1. A Stretch must be used by one goroutine at a
-// time, and a job run by Do or DoAny must not use a Group or a Stretch
-// itself. As with Group, results must not depend on which goroutine
-// computes a part, and a panic in a part is re-raised in the caller.
+// caller has run its own parts is finished by the caller. The helper is
+// shared by the whole process: while one Stretch holds it, Begin on
+// another does not wait but runs that stretch serially, as it does when
+// GOMAXPROCS is 1. A Stretch must be used by one goroutine at a time, and
+// a job run by Do or DoAny must not use a Group or a Stretch itself. As
+// with Group, results must not depend on which goroutine computes a part,
+// and a panic in a part is re-raised in the caller.
 type Stretch struct {
 	active bool
 }
