@@ -12,13 +12,14 @@ import (
 
 // BenchmarkHalfInverse compares Reference with a reused Solver on the shapes
 // that occur in HIG training: tall Jacobians of a small network (512×30,
-// 2048×30) and a wide one (512×2956). The GFLOP/s metric divides the
+// 2048×30) and a wide one (512×2956); 2000×300 is a tall J large enough
+// for the blocked bidiagonalisation (and gonum's blocked QR). The GFLOP/s metric divides the
 // operation count of Solver's factorisations, flops(m, n), by the time, so
 // that the best Dgemm rate of the same run (BenchmarkDgemm in
 // higlib/internal/gemm) divided by it is how far the step is from the FLOP
 // bound at that rate.
 func BenchmarkHalfInverse(b *testing.B) {
-	shapes := []struct{ m, n int }{{512, 30}, {2048, 30}, {512, 2956}}
+	shapes := []struct{ m, n int }{{512, 30}, {2048, 30}, {512, 2956}, {2000, 300}}
 	p := halfinv.Params{Kappa: 0.5, Tau: 1e-6, Mode: halfinv.Truncate}
 	for _, sh := range shapes {
 		rnd := rand.New(rand.NewPCG(1, 2))

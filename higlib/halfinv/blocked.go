@@ -13,7 +13,7 @@ import (
 
 // Tile sizes of the parallel level-3 updates: each tile of C is one call of
 // the serial packed Dgemm of package gemm, and the tiles are spread over the
-// par pool. Both are whole numbers of gemm's micro-tiles (gemm.MR×gemm.NR),
+// two goroutines of the stretch or the par pool (see run). Both are whole numbers of gemm's micro-tiles (gemm.MR×gemm.NR),
 // and since gemm computes every element of C the same way in any tile, the
 // tiling does not change the result.
 const (
@@ -21,8 +21,8 @@ const (
 	tileCols = 24 * gemm.NR
 )
 
-// poolState holds the jobs that Solver runs on the par pool, preallocated
-// so that running them does not allocate.
+// poolState holds the jobs that Solver runs on the par pool or its
+// stretch, preallocated so that running them does not allocate.
 type poolState struct {
 	group    par.Group
 	gemmJob  gemmJob
@@ -30,8 +30,7 @@ type poolState struct {
 	lqStep   lqStepJob
 	copyJob  copyJob
 	brdJob   brdJob
-	qtJob    qtJob
-	stretch  par.Stretch // the parallel products inside labrd
+	stretch  par.Stretch // the helper for labrd's products and, on two processors, for every job (see run)
 	ws       workspaces
 }
 
@@ -318,9 +317,9 @@ const brdBlock = 32
 // to condensed forms for eigenvalue computations", J. Comput. Appl. Math. 27
 // (1989)): Dlabrd reduces brdBlock rows and columns at a time and returns
 // X and Y for the rank-2·brdBlock update A ← A − V·Yᵀ − X·Uᵀ of the rest,
-// which runs as one tiled gemm on the pool: its operands [V X] and
-// [Yᵀ; U] are copied side by side first, so that C is read and written
-// once, with twice the work per pass, and the pool is woken once. It needs
+// which runs as one tiled gemm (see run): its operands [V X] and [Yᵀ; U]
+// are copied side by side first, so that C is read and written once, with
+// twice the work per pass, in one job instead of two. It needs
 // brdWork(n) elements of s.brw: X, Y and the two copies.
 //
 // gebrd also overwrites c (length n) with Q_Bᵀ·c, where Q_B = H_0⋯H_{n−1}

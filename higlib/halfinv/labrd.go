@@ -25,18 +25,20 @@ import (
 //     run over long rows.
 //   - Apart from the two reflectors themselves (larfg), each column's work
 //     runs as four jobs (brdJob) on the spinning helper of par.Stretch and
-//     the caller, each cut in two: the small products U·ᵀu and Xᵀ·u; then,
+//     the caller, each cut in two: the small products Uᵀ·u and Xᵀ·u; then,
 //     by halves of the columns, the new column of Y, which needs the product
 //     A(i:m, i+1:n)ᵀ·u with the whole trailing matrix, and the update of
 //     row i; then, by halves of the columns again, the partial sums of
 //     A(i+1:m, i+1:n)·v and of the small products with v; and by halves
 //     of the rows, the new column of X and the update of the next column
 //     of A. Small trailing matrices keep one part per job.
-//   - Because of that split, the small products with v are sums of two
-//     partial sums. Everything else is computed element by element as
-//     Dlabrd's calls compute it, up to the fused multiply-adds of the
-//     kernels, so the results agree with Dlabrd to rounding, not bit for
-//     bit. Which goroutine runs a part never changes a bit.
+//   - Because of that split, the products with v, A(i+1:m, i+1:n)·v and
+//     the small ones, are sums of two partial sums, one per half of the
+//     columns, when a job has two parts. Everything else is computed
+//     element by element as Dlabrd's calls compute it, up to the fused
+//     multiply-adds of the kernels, so the results agree with Dlabrd to
+//     rounding, not bit for bit. The number of parts depends on the shape
+//     only, so which goroutine runs a part never changes a bit.
 //
 // Norms come from larfg. If c is not nil (length m), each left reflector
 // Q_i is applied to it as soon as it is formed, so that on return c holds

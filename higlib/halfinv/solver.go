@@ -33,16 +33,16 @@ import (
 // applied to the one filtered coefficient vector by replaying them (see
 // bdsqrLog). The blocked LQ and bidiagonal reductions run their level-3
 // updates in tiles on a second goroutine: on two processors the spinning
-// helper of a par.Stretch, held from the LQ to the end of the
-// bidiagonalisation, elsewhere the persistent worker pool (see run). In
-// steady state Solve allocates nothing, for tall and wide J alike. Their
+// helper of a par.Stretch, held from the copy of J to the end of the
+// bidiagonalisation, elsewhere the persistent worker pool (see run). Their
 // panels, adapted from gonum's Dgelq2, Dlarft and Dlabrd (lqPanel, labrd),
 // do their matrix-vector work in package gemm's AVX2 kernels: the LQ
-// factorises each panel one step ahead, while the pool updates the rows
-// below the previous one, and the bidiagonal panel splits its two products
-// with the trailing matrix with a busy-waiting helper (par.Stretch). A tall J
-// with more than 32 columns still goes through gonum's blocked Dgeqrf, whose
-// parallel Dgemm allocates a little.
+// factorises each panel one step ahead, while the other goroutine updates
+// the rows below the previous one, and the bidiagonal panel runs each
+// column's products in four jobs split between the caller and the helper.
+// In steady state Solve allocates nothing for a wide J or a tall one of at
+// most 32 columns; a taller J with more columns goes through gonum's
+// blocked Dgeqrf, whose parallel Dgemm allocates a little.
 type Solver struct {
 	m, n int // shape the workspace queries were made for
 
@@ -100,11 +100,14 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	}
 	s.reserve(m, n)
 	// On two processors the stretch's helper serves every parallel part
-	// of the blocked factorisations (see run); it is woken here, so that
-	// it is spinning by the time the LQ needs it, and released before the
-	// bidiagonal QR iterations, which are serial. Factorisations too small
-	// to block (the toy's) never wake it.
-	if k := min(m, n); par.Workers() == 2 && (m < n && m > lqBlock || k > 2*brdBlock) && s.hold() {
+	// of the blocked LQ and bidiagonalisation (see run); for a wide J it
+	// is woken here, so that it is spinning by the time the LQ needs it,
+	// and smallSolve releases it before the bidiagonal QR iterations,
+	// which are serial. A tall J is factorised by gonum's Dgeqrf, whose
+	// own goroutines the spinning helper would only slow down, so
+	// smallSolve takes the helper for the bidiagonalisation alone.
+	// Factorisations too small to block (the toy's) never wake it.
+	if par.Workers() == 2 && m < n && m > lqBlock && s.hold() {
 		defer s.pool.stretch.End()
 	}
 	jmax, okJ := s.copyIn(j)
@@ -176,8 +179,11 @@ func (s *Solver) smallSolve(k int, p Params) bool {
 	work := s.work
 	// K = Q_B·B·P_Bᵀ with B upper bidiagonal; Q_B and P_B stay as
 	// reflectors, and c ← Q_Bᵀ·c on the way.
+	if par.Workers() == 2 && k > 2*brdBlock {
+		s.hold() // unless Solve holds it already; released below
+	}
 	s.gebrd(k, kk, d, e, s.tauQ, s.tauP, c)
-	s.pool.stretch.End() // if Solve holds it; bdsqrLog is serial
+	s.pool.stretch.End() // bdsqrLog is serial
 	// B = U_B·Σ·V_Bᵀ; c ← U_Bᵀ·Q_Bᵀ·c = U_Kᵀ·c, and the right rotations
 	// that form V_B are logged rather than accumulated.
 	if !bdsqrLog(k, d, e, c, &s.log) {
@@ -303,37 +309,20 @@ func (c *copyJob) Run(p int) {
 // (Golub & Van Loan, Matrix Computations, 4th ed., Sec. 5.1.6): the product
 // H_i⋯H_{i+ib−1} of panel i is I − Vᵀ·T·V, so y ← y − Vᵀ·(T·(V·y)), from
 // the last panel to the first. With V = [V₁ V₂], V₁ the ib×ib unit upper
-// triangle, the long products V₂·y and V₂ᵀ·w are cut in two by columns for
-// the helper of par.Stretch (qtJob); V₁ and T are applied on the caller.
+// triangle, the long products V₂·y and V₂ᵀ·w run in gemm's kernels. (Split
+// over two cores they measured no faster: the helper is asleep by then.)
 func (s *Solver) applyQt(m, n int, a, y []float64) {
 	const nb = lqBlock
 	s.gt = grow(s.gt, 4*(nb+1))
-	w := s.gt[:nb]
-	s.gp = grow(s.gp, 2*nb)
-	j := &s.pool.qtJob
-	*j = qtJob{a: a, lda: n, y: y, partial: [2][]float64{s.gp[:nb], s.gp[nb : 2*nb]}}
-	defer func() { *j = qtJob{} }()
-	if s.hold() {
-		defer s.pool.stretch.End()
-	}
+	w, v2y := s.gt[:nb], s.gt[nb+1:2*nb+1]
 	for i0 := (m - 1) / nb * nb; i0 >= 0; i0 -= nb {
 		ib := min(nb, m-i0)
 		t := s.lqw[i0*nb : i0*nb+ib*ib]
-		j.i0, j.ib, j.cols = i0, ib, n-i0-ib
-		j.w = w[:ib]
-		parts := 1
-		if ib*j.cols >= gemvMinParallel {
-			parts = 2
-		}
-		j.parts = parts
+		off, cols := i0+ib, n-i0-ib // V₂ is a[i0:i0+ib, off:n]
 		// w = V·y = V₁·y₁ + V₂·y₂.
-		j.phase = 0
-		s.pool.stretch.Do(j, parts)
+		gemm.GemvN(ib, cols, 1, a[i0*n+off:], n, y[off:n], 0, v2y[:ib])
 		for r := range ib {
-			sum := y[i0+r] + j.partial[0][r]
-			if parts == 2 {
-				sum += j.partial[1][r]
-			}
+			sum := y[i0+r] + v2y[r]
 			v := a[(i0+r)*n+i0:]
 			for c := r + 1; c < ib; c++ {
 				sum += v[c] * y[i0+c]
@@ -356,37 +345,7 @@ func (s *Solver) applyQt(m, n int, a, y []float64) {
 			}
 			y[i0+c] -= sum
 		}
-		j.phase = 1
-		s.pool.stretch.Do(j, parts)
-	}
-}
-
-// qtJob runs applyQt's long products for the panel at row i0, cut by
-// columns: in phase 0, part p's share of V₂·y into partial[p]; in phase 1,
-// y₂ −= V₂ᵀ·w on part p's columns.
-type qtJob struct {
-	phase, parts int
-	i0, ib, cols int
-	a            []float64
-	lda          int
-	y, w         []float64
-	partial      [2][]float64
-}
-
-func (j *qtJob) Run(p int) {
-	c0, c1 := split(j.cols, j.parts, p)
-	off := j.i0 + j.ib // first column of V₂
-	v2 := j.a[j.i0*j.lda+off+c0:]
-	if j.phase == 0 {
-		if c0 == c1 {
-			clear(j.partial[p][:j.ib])
-			return
-		}
-		gemm.GemvN(j.ib, c1-c0, 1, v2, j.lda, j.y[off+c0:off+c1], 0, j.partial[p][:j.ib])
-		return
-	}
-	if c0 < c1 {
-		gemm.GemvT(j.ib, c1-c0, -1, v2, j.lda, j.w, 1, j.y[off+c0:off+c1])
+		gemm.GemvT(ib, cols, -1, a[i0*n+off:], n, w[:ib], 1, y[off:n])
 	}
 }
 

@@ -24,7 +24,8 @@ func BenchmarkStages(b *testing.B) {
 	a := s.a[:m*n]
 	kk := s.k[:m*m]
 	// As in Solve, the stages run with the stretch's helper on two
-	// processors.
+	// processors; each stage takes it itself, so its time includes the
+	// helper's wake-up, which Solve pays once.
 	lq := func() {
 		if par.Workers() == 2 && s.hold() {
 			defer s.pool.stretch.End()
