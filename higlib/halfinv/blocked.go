@@ -59,6 +59,12 @@ func (s *Solver) hold() bool {
 	return s.pool.stretch.Active()
 }
 
+// holdForAll is hold on two processors, where the helper serves every
+// parallel part (see run), and does nothing elsewhere.
+func (s *Solver) holdForAll() bool {
+	return par.Workers() == 2 && s.hold()
+}
+
 // workspaces lends gemm's packing buffers to the parts of a job while they
 // run. At most par.Workers() parts run at once, so that many buffers
 // suffice; they are made on first use and kept, so that a Solver in steady

@@ -8,7 +8,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/higlab/hig/higlib/internal/gemm"
-	"github.com/higlab/hig/higlib/internal/par"
 )
 
 // Solver computes half-inverse products like Reference, keeping its
@@ -107,7 +106,7 @@ func (s *Solver) Solve(dst []float64, j *mat.Dense, g []float64, p Params) ([]fl
 	// own goroutines the spinning helper would only slow down, so
 	// smallSolve takes the helper for the bidiagonalisation alone.
 	// Factorisations too small to block (the toy's) never wake it.
-	if par.Workers() == 2 && m < n && m > lqBlock && s.hold() {
+	if m < n && m > lqBlock && s.holdForAll() {
 		defer s.pool.stretch.End()
 	}
 	jmax, okJ := s.copyIn(j)
@@ -179,8 +178,8 @@ func (s *Solver) smallSolve(k int, p Params) bool {
 	work := s.work
 	// K = Q_B·B·P_Bᵀ with B upper bidiagonal; Q_B and P_B stay as
 	// reflectors, and c ← Q_Bᵀ·c on the way.
-	if par.Workers() == 2 && k > 2*brdBlock {
-		s.hold() // unless Solve holds it already; released below
+	if k > 2*brdBlock {
+		s.holdForAll() // unless Solve holds it already; released below
 	}
 	s.gebrd(k, kk, d, e, s.tauQ, s.tauP, c)
 	s.pool.stretch.End() // bdsqrLog is serial

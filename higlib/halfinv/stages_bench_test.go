@@ -3,8 +3,6 @@ package halfinv
 import (
 	"math/rand/v2"
 	"testing"
-
-	"github.com/higlab/hig/higlib/internal/par"
 )
 
 // BenchmarkStages times the stages of Solve at the oscillator experiment's
@@ -27,7 +25,7 @@ func BenchmarkStages(b *testing.B) {
 	// processors; each stage takes it itself, so its time includes the
 	// helper's wake-up, which Solve pays once.
 	lq := func() {
-		if par.Workers() == 2 && s.hold() {
+		if s.holdForAll() {
 			defer s.pool.stretch.End()
 		}
 		copy(a, j)
@@ -39,7 +37,7 @@ func BenchmarkStages(b *testing.B) {
 		copy(factor[i*m:i*m+i+1], a[i*n:i*n+i+1])
 	}
 	brd := func() {
-		if par.Workers() == 2 && s.hold() {
+		if s.holdForAll() {
 			defer s.pool.stretch.End()
 		}
 		copy(kk, factor)
