@@ -7,8 +7,16 @@ SHELL := /bin/bash
 GO        ?= go
 # Binaries built from the versions pinned in go.mod (`tool` entries): gonb, goimports.
 BIN       := $(CURDIR)/bin
-# Python with nbformat (Debian's). `python3` on PATH may be another interpreter.
-PYTHON    ?= /usr/bin/python3
+# The project's Jupyter environment: JupyterLab, Notebook 7, nbconvert and nbclient at
+# the versions pinned (with hashes) in requirements/jupyter.txt; git-ignored, built by
+# `make venv`. Nothing is installed outside it.
+VENV      := $(CURDIR)/.venv
+REQUIREMENTS := requirements/jupyter.txt
+# The Python that creates it: Debian's (the requirements are compiled for its 3.11),
+# else the first python3 on PATH.
+SYS_PYTHON ?= $(if $(wildcard /usr/bin/python3),/usr/bin/python3,python3)
+# Python for the scripts (nbformat): the environment's.
+PYTHON    ?= $(VENV)/bin/python
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # Where `make kernel` installs the GoNB kernelspec. Empty means Jupyter's default,
 # i.e. $$JUPYTER_DATA_DIR if set, else ~/.local/share/jupyter. Example of a throwaway
@@ -20,17 +28,33 @@ NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help kernel lab notebooks test-deps test figures scaling oscillators gn-study bench bench-numpy clean $(BIN)/hig
+.PHONY: help venv requirements kernel lab notebooks test-deps test figures scaling oscillators gn-study bench bench-numpy clean $(BIN)/hig
 
 help: ## List the targets.
 	@echo "Targets:"
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
-	@echo "Variables: KERNEL_DATA_DIR (kernelspec location), GO, PYTHON."
+		awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "Variables: KERNEL_DATA_DIR (kernelspec location), LAB_PORT (8888), LAB_ARGS (more jupyter-lab flags), GO, SYS_PYTHON."
 	@echo "HIG_SKIP_NOTEBOOKS=1 makes 'make test' skip the notebook runs (headless and in Chromium) and their packages."
-	@echo "'make kernel' (also run by 'make lab' and 'make notebooks') installs the GoNB kernelspec in"
+	@echo "'make lab' and 'make notebooks' install the GoNB kernelspec inside .venv; 'make kernel', for a"
+	@echo "Jupyter of your own (JupyterLab, VS Code), installs it in"
 	@echo "  $(KERNEL_DIR)"
 	@echo "  pointing at $(BIN)/gonb; remove it with 'jupyter kernelspec uninstall gonb' or 'rm -r' that folder."
+
+# The environment is rebuilt when the pinned list changes; a failed install leaves no
+# stamp, so the next make tries again.
+$(VENV)/.installed: $(REQUIREMENTS)
+	@bash scripts/venv.sh "$(SYS_PYTHON)" "$(VENV)" "$(REQUIREMENTS)"
+	@touch $@
+
+venv: $(VENV)/.installed ## Build the project's Jupyter environment .venv from requirements/jupyter.txt (pip --require-hashes).
+
+requirements: ## Re-pin requirements/jupyter.txt from requirements/jupyter.in (pip-compile, hashes), after changing a version there.
+	$(SYS_PYTHON) -m venv $(CURDIR)/.venv-pip-tools
+	$(CURDIR)/.venv-pip-tools/bin/pip install --quiet pip-tools==7.6.2
+	$(CURDIR)/.venv-pip-tools/bin/pip-compile --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --quiet -o $(REQUIREMENTS) requirements/jupyter.in
+	rm -rf $(CURDIR)/.venv-pip-tools
 
 $(BIN)/gonb: go.mod go.sum
 	$(GO) build -o $@ github.com/janpfeifer/gonb
@@ -46,45 +70,46 @@ $(BIN)/hig:
 
 kernel: $(BIN)/gonb $(BIN)/goimports ## Build gonb+goimports into ./bin and install the GoNB kernelspec (see below).
 	$(KERNEL_ENV) $(BIN)/gonb --install --force_deps
-	python3 scripts/kernelspec_env.py "$(KERNEL_DIR)" "$(BIN)" "$$($(GO) env GOROOT)/bin"
+	$(SYS_PYTHON) scripts/kernelspec_env.py "$(KERNEL_DIR)" "$(BIN)" "$$($(GO) env GOROOT)/bin"
 	@echo "GoNB kernelspec installed in $(KERNEL_DIR):"
 	@echo "  it runs $(BIN)/gonb with $(BIN) (goimports) and Go on its PATH, so any Jupyter"
 	@echo "  front end (jupyter notebook, JupyterLab, VS Code) can start it. gopls (autocompletion)"
 	@echo "  is optional and not built here: GoNB's advice to 'go install' it can be ignored."
 	@echo "  Remove it with: jupyter kernelspec uninstall gonb   (or: rm -r $(KERNEL_DIR))"
 
-lab: ## Start JupyterLab (or classic Jupyter Notebook) on notebooks/.
-	@if command -v jupyter-lab >/dev/null; then app=jupyter-lab; \
-	elif command -v jupyter-notebook >/dev/null; then app=jupyter-notebook; \
-	else \
-		echo "Neither jupyter-lab nor jupyter-notebook is installed. Either:"; \
-		echo "  - install the classic Jupyter Notebook from Debian, as root (or with sudo before each):"; \
-		echo "      apt-get update"; \
-		echo "      apt-get install -y --no-install-recommends jupyter-notebook python3-ipykernel"; \
-		echo "    then run 'make lab' again;"; \
-		echo "  - or use JupyterLab (not packaged by Debian) from the image in docker/:"; \
-		echo "      docker build -f docker/Dockerfile -t hig-notebooks ."; \
-		echo "      docker run -p 8888:8888 hig-notebooks"; \
-		exit 1; \
-	fi; \
-	$(MAKE) --no-print-directory kernel && \
-	root=; [ "$$(id -u)" = 0 ] && root=--allow-root; \
-	cd notebooks && echo "Starting $$app in notebooks/" && $(KERNEL_ENV) exec $$app $$root
+# `make lab` and `make notebooks` install the kernelspec inside .venv, which the
+# environment's Jupyter finds (sys.prefix/share/jupyter): nothing outside the checkout.
+VENV_DATA_DIR := $(VENV)/share/jupyter
+LAB_PORT ?= 8888
+LAB_ARGS ?=
 
-notebooks: kernel ## Execute every notebooks/*.ipynb in place, saving outputs (no timestamps).
+lab: venv ## Build .venv and the GoNB kernel if missing, then start JupyterLab on notebooks/ (LAB_PORT, LAB_ARGS).
+	@$(MAKE) --no-print-directory kernel KERNEL_DATA_DIR=$(VENV_DATA_DIR)
+	@root=; [ "$$(id -u)" = 0 ] && root=--allow-root; \
+	echo; \
+	echo "Starting JupyterLab $$($(VENV)/bin/jupyter-lab --version) on notebooks/, port $(LAB_PORT)."; \
+	echo "Open the http://127.0.0.1:$(LAB_PORT)/lab?token=... address it prints below, then pick"; \
+	echo "a notebook (kernel: Go (gonb)). Stop it with Ctrl+C twice."; \
+	echo; \
+	cd notebooks && PATH="$(BIN):$(VENV)/bin:$$PATH" exec $(VENV)/bin/jupyter-lab --no-browser \
+		--port=$(LAB_PORT) $$root $(LAB_ARGS)
+
+notebooks: venv ## Execute every notebooks/*.ipynb in place with the pinned nbconvert, saving outputs (no timestamps).
+	@$(MAKE) --no-print-directory kernel KERNEL_DATA_DIR=$(VENV_DATA_DIR)
 	$(PYTHON) scripts/normalize_notebook.py $(NOTEBOOKS)
-	HIG_HEADLESS=1 $(KERNEL_ENV) jupyter nbconvert --to notebook --execute --inplace $(NBEXEC) $(NOTEBOOKS)
+	HIG_HEADLESS=1 PATH="$(BIN):$$PATH" $(VENV)/bin/jupyter-nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.kernel_name=gonb $(NBEXEC) $(NOTEBOOKS)
 	$(PYTHON) scripts/normalize_notebook.py $(NOTEBOOKS)
 
 test-deps: ## Install what the tests need (Debian packages as root or via sudo, playwright-core from npm): scripts/install-test-deps.sh.
 	bash scripts/install-test-deps.sh
 
-test: ## Install what the tests need if missing (scripts/install-test-deps.sh), go vet, go test ./... (runs the notebooks, also in Chromium).
-	@if [ "$$HIG_SKIP_NOTEBOOKS" != 1 ]; then bash scripts/install-test-deps.sh; fi
+test: ## Install what the tests need if missing (scripts/install-test-deps.sh, make venv), go vet, go test ./... (runs the notebooks, also in JupyterLab in Chromium).
+	@if [ "$$HIG_SKIP_NOTEBOOKS" != 1 ]; then bash scripts/install-test-deps.sh && $(MAKE) --no-print-directory venv; fi
 	@echo "go vet ./..."
 	@$(GO) vet ./...
 	@echo "go test ./...: one 'ok' line per package as it finishes; higlib/toy (about 1 min) and notebooks/,"
-	@echo "  which runs the notebooks under the GoNB kernel, headlessly and in Chromium (3-5 min), print nothing before (HIG_SKIP_NOTEBOOKS=1 skips these)"
+	@echo "  which runs the notebooks under the GoNB kernel, headlessly and in JupyterLab in Chromium (5-8 min), print nothing before (HIG_SKIP_NOTEBOOKS=1 skips these)"
 	@$(GO) test -timeout=30m ./...
 
 figures: $(BIN)/hig ## The main job: the toy study (figures/toy_*), the step-cost scaling (figures/scaling.*) and a short oscillator comparison (figures/oscillators*), ≈ 5 min.
@@ -111,5 +136,5 @@ bench-numpy: ## The same half-inverse in numpy (LAPACK SVD) beside the Go Solver
 	$(PYTHON) scripts/bench_numpy.py
 	$(GO) test -run '^$$' -bench 'HalfInverse/.*/solver' -benchmem -benchtime=20x ./higlib/halfinv
 
-clean: ## Remove ./bin.
-	rm -rf $(BIN)
+clean: ## Remove ./bin and the Jupyter environment .venv.
+	rm -rf $(BIN) $(VENV)

@@ -3,6 +3,8 @@
 # browser test's npm package (playwright-core, pinned in
 # notebooks/browser/package-lock.json; never a browser download).
 # `make test` and .ci/run call it; this file holds the only list of them.
+# The Python side (JupyterLab, nbconvert, ...) is not Debian's: `make venv`
+# installs it from PyPI into .venv, pinned in requirements/jupyter.txt.
 #
 # Usage: scripts/install-test-deps.sh [PACKAGE...]
 #   PACKAGE...  installed as well if missing (.ci/run adds `make`).
@@ -16,19 +18,17 @@ set -euo pipefail
 
 # The packages, one a line, each with the test that needs it.
 PACKAGES=(
-	# notebooks/notebooks_test.go executes the notebooks headlessly
-	# (nbconvert 6.5, nbclient 0.7; ipykernel for nbconvert's kernel machinery).
-	jupyter-nbconvert
-	python3-nbclient
-	jupyter-client
-	python3-ipykernel
+	# make venv (scripts/venv.sh) builds the Jupyter environment with
+	# Debian's Python 3.11, for which requirements/jupyter.txt is compiled.
+	python3
+	python3-venv
 	# notebooks/browser_test.go runs every notebook in Debian's Chromium under
-	# the classic Notebook server, driven by playwright-core from npm.
+	# JupyterLab, driven by playwright-core from npm.
 	chromium
-	jupyter-notebook
 )
-# Node.js and npm drive the browser test; a machine that has them from
-# elsewhere (e.g. NodeSource) keeps its own.
+# Node.js (18 or later: playwright-core 1.61 is the last release that runs on
+# Debian 12's 18.20) and npm drive the browser test; a machine that has them
+# from elsewhere (e.g. NodeSource's 20) keeps its own.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	PACKAGES+=(nodejs npm)
 fi
