@@ -25,12 +25,16 @@ import (
 const (
 	chromiumPath = "/usr/bin/chromium"
 	browserDir   = "browser" // package.json, package-lock.json and drive.mjs
-	browserHelp  = `The browser test needs Debian's chromium and jupyter-notebook, Node.js and the
-pinned playwright-core (never a downloaded browser). Install them as make test and
-.ci/run do (as root, or with password-less sudo):
-    bash scripts/install-test-deps.sh
+	browserHelp  = `The browser test needs Debian's chromium, Node.js (18 or later) and the pinned
+playwright-core (never a downloaded browser), besides the project's Jupyter environment
+(.venv). Install them as make test and .ci/run do (as root, or with password-less sudo):
+    bash scripts/install-test-deps.sh && make venv
 or set ` + skipEnv + `=1 to skip the notebooks.`
 )
+
+// baseURL is the server's base URL in the test that stands for JupyterHub and
+// Binder, which serve a user's notebooks below a path of their own.
+const baseURL = "/user/student/"
 
 // keepShotsEnv names the environment variable that, set to 1, keeps the
 // screenshots even when the test passes.
@@ -43,37 +47,26 @@ const onlyEnv = "HIG_BROWSER_ONLY"
 // notebookTimeout bounds one notebook's Restart & Run All in the browser.
 const notebookTimeout = 10 * time.Minute
 
-// TestBrowser runs every notebook as a student would: in Chromium, against a
-// classic Jupyter Notebook server on a free loopback port with the GoNB kernel
-// installed in a throwaway JUPYTER_DATA_DIR, with Kernel > Restart & Run All.
-// It fails when a cell shows an error or misses an expectation marker (the
-// same notebooks.Check as the headless test, on the notebook as the browser
-// holds it), when a PNG output is not shown as an image, when MathJax did not
-// render the formulas, when a "progress" cell shows no live progress while it
-// runs, first and when re-run, and when a slider or select of a "controls"
-// cell changes no plot or its button shows no progress. The notebooks run from
-// copies (see mirror), so the repository's files are never saved over.
+// TestBrowser runs every notebook as a student would: in Chromium, in
+// JupyterLab 4 from the project's environment (see venvDir), on a free
+// loopback port with the GoNB kernel installed in a throwaway
+// JUPYTER_DATA_DIR, with Kernel > Restart Kernel and Run All Cells. It fails
+// when a cell shows an error or misses an expectation marker (the same
+// notebooks.Check as the headless test, on the notebook as the browser holds
+// it), when a PNG output is not shown as an image, when MathJax did not render
+// the formulas, when a "progress" cell shows no live progress while it runs,
+// first and when re-run, and when a slider or select of a "controls" cell
+// changes no plot or its button shows no progress.
+//
+// Two more servers run what a teacher's set-up changes: JupyterLab under the
+// base URL that JupyterHub and Binder give a user (baseURL), with
+// 05-explore's controls and a live-progress cell, and Notebook 7 (the same
+// front end in the classic page layout) with 05-explore. The notebooks run
+// from copies (see mirror), so the repository's files are never saved over.
 // Screenshots of every notebook are kept, in a folder the test names, when
 // it fails.
 func TestBrowser(t *testing.T) {
-	files, reps := browseNotebooks(t)
-	for _, file := range files {
-		rep := reps[file]
-		if rep == nil {
-			t.Errorf("%s: no report from the browser", file)
-			continue
-		}
-		t.Logf("%s: Restart & Run All took %.1f s", file, rep.Seconds)
-		for _, err := range evaluate(rep) {
-			t.Errorf("%s: %v", file, err)
-		}
-	}
-}
-
-// browseNotebooks prepares the kernel, the copies and the server, and drives
-// every notebooks/*.ipynb in the browser.
-func browseNotebooks(t *testing.T) ([]string, map[string]*pageReport) {
-	tools := browserTools(t)
+	tl := browserTools(t)
 	files, err := filepath.Glob("*.ipynb")
 	if err != nil {
 		t.Fatal(err)
@@ -85,9 +78,13 @@ func browseNotebooks(t *testing.T) ([]string, map[string]*pageReport) {
 		t.Skip("no notebooks")
 	}
 	consultInputs(t)
+	setup, err := firstCell("01-derivation.ipynb")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tmp := t.TempDir()
 	env := kernelEnv(t, tmp)
-	copies := map[string][]byte{}
+	copies := map[string][]byte{progressName: progressNotebook(setup)}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -96,7 +93,70 @@ func browseNotebooks(t *testing.T) ([]string, map[string]*pageReport) {
 		copies[f] = b
 	}
 	dir := mirror(t, filepath.Join(tmp, "site"), copies)
-	return files, browse(t, tools, env, dir, files)
+	// What runs under the base URL and in Notebook 7: 05-explore when it is
+	// among the files, and a live-progress cell.
+	var explore []string
+	if slices.Contains(files, exploreName) {
+		explore = append(explore, exploreName)
+	}
+
+	t.Run("JupyterLab", func(t *testing.T) {
+		judge(t, files, browse(t, tl, env, server{app: "lab", base: "/"}, dir, files))
+	})
+	t.Run("JupyterLab-base-url", func(t *testing.T) {
+		names := append(slices.Clone(explore), progressName)
+		judge(t, names, browse(t, tl, env, server{app: "lab", base: baseURL}, dir, names))
+	})
+	t.Run("Notebook7", func(t *testing.T) {
+		if len(explore) == 0 {
+			t.Skipf("%s not among the notebooks (%s)", exploreName, onlyEnv)
+		}
+		judge(t, explore, browse(t, tl, env, server{app: "notebook", base: "/"}, dir, explore))
+	})
+}
+
+// exploreName is the notebook with controls, which the base-URL and Notebook 7
+// runs use.
+const exploreName = "05-explore.ipynb"
+
+// progressName is a small notebook with one live-progress cell (see
+// progressNotebook), for the runs that do not take every notebook.
+const progressName = "progress-check.ipynb"
+
+// progressNotebook returns a notebook whose second cell shows live progress
+// the way the notebooks do (a display id unique to the run, updated in place).
+func progressNotebook(setup string) []byte {
+	return testNotebook(setup, `// expect: progress
+import (
+	"fmt"
+	"time"
+
+	"github.com/janpfeifer/gonb/gonbui"
+)
+
+%%
+defer gonbui.Sync()
+id := "progress-" + gonbui.UniqueId()
+for i := range 10 {
+	gonbui.UpdateHTML(id, fmt.Sprintf("<pre>step %d of 10</pre>", i+1))
+	time.Sleep(300 * time.Millisecond)
+}`)
+}
+
+// judge reports what is wrong with each named notebook's run.
+func judge(t *testing.T, names []string, reps map[string]*pageReport) {
+	t.Helper()
+	for _, name := range names {
+		rep := reps[name]
+		if rep == nil {
+			t.Errorf("%s: no report from the browser", name)
+			continue
+		}
+		t.Logf("%s: Restart Kernel and Run All Cells took %.1f s", name, rep.Seconds)
+		for _, err := range evaluate(rep) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 }
 
 // TestBrowserCatchesBrokenNotebooks shows that the browser test fails for
@@ -104,7 +164,7 @@ func browseNotebooks(t *testing.T) ([]string, map[string]*pageReport) {
 // that panics, live progress that reuses a display id (so that it shows
 // nothing when the cell is re-run), and a slider that redraws nothing.
 func TestBrowserCatchesBrokenNotebooks(t *testing.T) {
-	tools := browserTools(t)
+	tl := browserTools(t)
 	consultInputs(t)
 	setup, err := firstCell("01-derivation.ipynb")
 	if err != nil {
@@ -159,7 +219,7 @@ stop := widgets.Button("stop").Done().Listen()
 	env := kernelEnv(t, tmp)
 	dir := mirror(t, filepath.Join(tmp, "site"), broken)
 	names := []string{"error.ipynb", "rerun.ipynb", "slider.ipynb"}
-	reps := browse(t, tools, env, dir, names)
+	reps := browse(t, tl, env, server{app: "lab", base: "/"}, dir, names)
 	for _, name := range names {
 		rep := reps[name]
 		if rep == nil {
@@ -233,7 +293,14 @@ func firstCell(file string) (string, error) {
 
 // tools are the programs the browser test runs.
 type tools struct {
-	notebook, node, chromium string
+	lab, notebook, node, chromium string
+}
+
+// server says which Jupyter front end a browser session uses, and under which
+// base URL the server answers.
+type server struct {
+	app  string // "lab" (JupyterLab) or "notebook" (Notebook 7)
+	base string // "/" or a path such as baseURL, with slashes at both ends
 }
 
 // browserTools finds what the browser test needs, skipping the test when the
@@ -244,19 +311,15 @@ func browserTools(t *testing.T) tools {
 	if os.Getenv(skipEnv) == "1" {
 		t.Skipf("%s=1: not running the notebooks in a browser", skipEnv)
 	}
-	var tl tools
+	tl := tools{lab: venvTool(t, "jupyter-lab"), notebook: venvTool(t, "jupyter-notebook"), chromium: chromiumPath}
 	var missing []string
 	var err error
-	if tl.notebook, err = exec.LookPath("jupyter-notebook"); err != nil {
-		missing = append(missing, "jupyter-notebook")
-	}
 	if tl.node, err = exec.LookPath("node"); err != nil {
 		missing = append(missing, "node")
 	}
 	if _, err := os.Stat(chromiumPath); err != nil {
 		missing = append(missing, chromiumPath)
 	}
-	tl.chromium = chromiumPath
 	if _, err := os.Stat(filepath.Join(browserDir, "node_modules", "playwright-core", "package.json")); err != nil {
 		missing = append(missing, "notebooks/browser/node_modules/playwright-core")
 	}
@@ -444,10 +507,18 @@ func controlErrors(i int, rep *pageReport) []error {
 	return []error{fmt.Errorf("cell %d: controls not exercised", i+1)}
 }
 
-// browse starts a Jupyter Notebook server in dir and drives the named
+// browse starts a Jupyter server for srv in dir and drives the named
 // notebooks there with drive.mjs; it returns the reports by notebook name.
 // Server and browser are stopped before it returns.
-func browse(t *testing.T, tl tools, env []string, dir string, names []string) map[string]*pageReport {
+func browse(t *testing.T, tl tools, env []string, srv server, dir string, names []string) map[string]*pageReport {
+	t.Helper()
+	return drive(t, tl, startServer(t, tl, env, srv, dir), srv.app, "", dir, names)
+}
+
+// drive runs drive.mjs on the named notebooks of dir, served at url (with its
+// base URL) by the front end app ("lab" or "notebook"), with token if the
+// server wants one; it returns the reports by notebook name.
+func drive(t *testing.T, tl tools, url, app, token, dir string, names []string) map[string]*pageReport {
 	t.Helper()
 	shots, err := os.MkdirTemp("", "hig-browser-shots-")
 	if err != nil {
@@ -460,8 +531,6 @@ func browse(t *testing.T, tl tools, env []string, dir string, names []string) ma
 			os.RemoveAll(shots)
 		}
 	})
-	url := startServer(t, tl, env, dir)
-
 	type spec struct {
 		Name     string `json:"name"`
 		Progress []int  `json:"progress"`
@@ -490,7 +559,7 @@ func browse(t *testing.T, tl tools, env []string, dir string, names []string) ma
 	}
 	tmp := t.TempDir()
 	cfg, err := json.Marshal(map[string]any{
-		"url": url, "chromium": tl.chromium, "shots": shots, "notebooks": specs,
+		"url": url, "app": app, "token": token, "chromium": tl.chromium, "shots": shots, "notebooks": specs,
 		"timeoutMs": notebookTimeout.Milliseconds(),
 	})
 	if err != nil {
@@ -554,9 +623,13 @@ func browse(t *testing.T, tl tools, env []string, dir string, names []string) ma
 	return byName
 }
 
-// startServer starts the classic Notebook server on a free loopback port in
-// dir and returns its URL once it answers; a cleanup stops it and its kernels.
-func startServer(t *testing.T, tl tools, env []string, dir string) string {
+// startServer starts JupyterLab or Notebook 7 (srv) on a free loopback port
+// in dir, with the application exposed to the page (window.jupyterapp), and
+// returns its URL with the base URL (no final slash) once it answers; a
+// cleanup stops it and its kernels. Its settings and workspaces go below the
+// throwaway JUPYTER_CONFIG_DIR of env, with the news and update checks off
+// (they would reach the internet).
+func startServer(t *testing.T, tl tools, env []string, srv server, dir string) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -564,14 +637,28 @@ func startServer(t *testing.T, tl tools, env []string, dir string) string {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
+	cfg := t.TempDir()
+	settings := filepath.Join(cfg, "lab", "user-settings", "@jupyterlab", "apputils-extension")
+	if err := os.MkdirAll(settings, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(settings, "notification.jupyterlab-settings"),
+		[]byte(`{"fetchNews": "false", "checkForUpdates": false}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	args := []string{"--no-browser", "--ip=127.0.0.1", "--port=" + strconv.Itoa(port),
-		"--port-retries=0", "--NotebookApp.token=", "--NotebookApp.password=",
-		"--notebook-dir=" + dir}
+		"--port-retries=0", "--ServerApp.token=", "--ServerApp.password=",
+		"--ServerApp.root_dir=" + dir, "--ServerApp.base_url=" + srv.base,
+		"--expose-app-in-browser"}
 	if os.Geteuid() == 0 {
 		args = append(args, "--allow-root")
 	}
-	cmd := exec.Command(tl.notebook, args...)
-	cmd.Env = env
+	bin := tl.lab
+	if srv.app == "notebook" {
+		bin = tl.notebook
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(slices.Clone(env), "JUPYTER_CONFIG_DIR="+cfg)
 	cmd.Dir = dir
 	var log bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
@@ -595,10 +682,10 @@ func startServer(t *testing.T, tl tools, env []string, dir string) string {
 		}
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		if t.Failed() {
-			t.Logf("notebook server log:\n%s", tail(log.Bytes(), 80))
+			t.Logf("%s server log:\n%s", filepath.Base(bin), tail(log.Bytes(), 80))
 		}
 	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", port, strings.TrimSuffix(srv.base, "/"))
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		resp, err := http.Get(url + "/api/status")
@@ -611,11 +698,11 @@ func startServer(t *testing.T, tl tools, env []string, dir string) string {
 		select {
 		case err := <-exited:
 			exited <- err
-			t.Fatalf("jupyter-notebook exited: %v\n%s", err, tail(log.Bytes(), 60))
+			t.Fatalf("%s exited: %v\n%s", filepath.Base(bin), err, tail(log.Bytes(), 60))
 		case <-time.After(300 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("jupyter-notebook did not answer at %s within 90 s\n%s", url, tail(log.Bytes(), 60))
+			t.Fatalf("%s did not answer at %s within 90 s\n%s", filepath.Base(bin), url, tail(log.Bytes(), 60))
 		}
 	}
 }

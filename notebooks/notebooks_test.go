@@ -28,23 +28,40 @@ const headlessEnv = "HIG_HEADLESS"
 // `go build`, which already keeps the (two) cores busy.
 const maxParallel = 2
 
-const installHelp = `jupyter-nbconvert is not installed, so the notebooks cannot be executed.
-Install the Debian packages the tests need with scripts/install-test-deps.sh (as root,
-or as a user with password-less sudo; 'make test' runs it), which holds their list,
-or set ` + skipEnv + `=1 to skip the notebooks.`
+// venvDir is the project's Python environment (relative to notebooks/), which
+// `make venv` builds from requirements/jupyter.txt: JupyterLab, Notebook 7,
+// nbconvert and nbclient at the versions students get.
+const venvDir = "../.venv"
 
-// TestNotebooks executes every notebooks/*.ipynb with jupyter nbconvert and a
-// GoNB kernel built from the versions pinned in go.mod, installed in a
+// venvHelp says how to get the environment.
+const venvHelp = `The notebook tests use the project's Jupyter environment in .venv (JupyterLab,
+nbconvert and nbclient, pinned with hashes in requirements/jupyter.txt), which is missing.
+'make test' builds it (or run 'make venv'; it needs Python 3 with venv and access to PyPI),
+or set ` + skipEnv + `=1 to run only the Go tests.`
+
+// venvTool returns the absolute path of a program of the project's Jupyter
+// environment, failing the test with venvHelp when it is missing.
+func venvTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join(venvDir, "bin", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s not found.\n%s", p, venvHelp)
+	}
+	return p
+}
+
+// TestNotebooks executes every notebooks/*.ipynb with jupyter nbconvert (from
+// the project's environment, see venvDir) and a GoNB kernel built from the versions pinned in go.mod, installed in a
 // temporary JUPYTER_DATA_DIR, and checks the executed notebooks with
 // notebooks.Check. The notebooks in the repository are left untouched.
 func TestNotebooks(t *testing.T) {
 	if os.Getenv(skipEnv) == "1" {
 		t.Skipf("%s=1: not executing notebooks", skipEnv)
 	}
-	nbconvert, err := exec.LookPath("jupyter-nbconvert")
-	if err != nil {
-		t.Fatal(installHelp)
-	}
+	nbconvert := venvTool(t, "jupyter-nbconvert")
 	files, err := filepath.Glob("*.ipynb")
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +177,7 @@ func consultInputs(t *testing.T) {
 			return nil
 		}
 		switch filepath.Ext(name) {
-		case ".go", ".ipynb", ".mod", ".sum", ".json", ".mjs":
+		case ".go", ".ipynb", ".mod", ".sum", ".json", ".mjs", ".txt":
 			f, err := os.Open(path)
 			if err != nil {
 				return err
