@@ -6,10 +6,12 @@
 #   1. `make test` as a user without sudo: it must stop at once (exit 2 from make,
 #      no test run) with the message that says what to install as root;
 #   2. the README's two commands as root, as CI runs them: `make figures`, then
-#      `make test` (which installs the Debian packages the tests need).
+#      `make test` (which installs the Debian packages the tests need, builds the
+#      Jupyter environment .venv from PyPI and runs the notebooks in JupyterLab in
+#      Chromium with Debian's Node.js 18; its TestMakeLab also starts `make lab`).
 #
 # Not run by CI: it needs root, debootstrap and network access to Debian's
-# mirror and the Go module proxy, and takes about 10 minutes.
+# mirror, the Go module proxy, npm and PyPI, and takes about 15 minutes.
 #
 # Usage, as root:  scripts/bare-machine-test.sh
 # Environment:
@@ -98,7 +100,7 @@ head=$(git -C "$root/home/hig" log --oneline -1)
 echo "HEAD: $head"
 chroot "$root" useradd --home-dir /home/user --create-home user
 chroot "$root" chown -R user: /home/hig
-for cmd in sudo pip pip3 python3 jupyter-nbconvert; do
+for cmd in sudo pip pip3 python3 node jupyter-lab; do
 	if chroot "$root" sh -c "command -v $cmd" >/dev/null; then echo "note: $cmd is present in the bare root"; fi
 done
 
