@@ -180,7 +180,11 @@ async function exercise(page, name, i) {
     last = key;
     return same && (c.hasStop || Date.now() - t0 > 20000);
   }, { timeoutMs: 60000 });
-  if (!(await cellState()).hasStop) return null;
+  const settled = await cellState();
+  if (!settled.hasStop) {
+    log(`  no stop button after 20 s; the cell shows ${settled.controls} controls and: ${settled.text.slice(-300).replace(/\s+/g, ' ')}`);
+    return null;
+  }
 
   const changeImage = async (kind, label, act) => {
     const before = (await cellState()).images;
