@@ -104,7 +104,7 @@ func StepQuality(setup *toy.Setup, batch int, kappa float64, taus []float64, mod
 func StepQualityPNG(title string, pts []StepPoint, loss0 float64) ([]byte, error) {
 	pn := figure.NewPlot("length ‖d‖", "τ", "‖d‖")
 	pc := figure.NewPlot("output cosine cos∠(JΔθ, −g)", "τ", "cosine")
-	pl := figure.NewPlot("best batch loss along −d", "τ", "loss")
+	pl := figure.NewPlot("best loss along −d (dashed: start)", "τ", "loss")
 	for _, p := range []*plot.Plot{pn, pc, pl} {
 		figure.LogAxis(&p.X)
 		p.Add(plotter.NewGrid())
@@ -145,15 +145,15 @@ func StepQualityPNG(title string, pts []StepPoint, loss0 float64) ([]byte, error
 		}
 	}
 	if lo <= hi {
-		if err := addDashed(pl, plotter.XYs{{X: lo, Y: loss0}, {X: hi, Y: loss0}}, "before the step"); err != nil {
+		if err := addDashed(pl, plotter.XYs{{X: lo, Y: loss0}, {X: hi, Y: loss0}}, ""); err != nil {
 			return nil, err
 		}
-		pl.Legend.Top = false
 	}
 	return figure.Grid{Title: title, Width: 10 * vg.Inch, Height: 4 * vg.Inch}.Render("png", []*plot.Plot{pn, pc, pl})
 }
 
-// addDashed adds a grey dashed line with a legend entry.
+// addDashed adds a grey dashed line, with a legend entry unless label is
+// empty.
 func addDashed(p *plot.Plot, pts plotter.XYs, label string) error {
 	l, err := plotter.NewLine(pts)
 	if err != nil {
@@ -161,6 +161,8 @@ func addDashed(p *plot.Plot, pts plotter.XYs, label string) error {
 	}
 	l.Color, l.Width, l.Dashes = color.Gray{Y: 110}, vg.Points(1.5), []vg.Length{vg.Points(6), vg.Points(4)}
 	p.Add(l)
-	p.Legend.Add(label, l)
+	if label != "" {
+		p.Legend.Add(label, l)
+	}
 	return nil
 }

@@ -321,3 +321,22 @@ func TestSpectra(t *testing.T) {
 	b, err := SpectraPNG(ss, 1e-6)
 	checkPNG(t, b, err, 1000)
 }
+
+func TestRuleRuns(t *testing.T) {
+	r := RuleRuns{Config: toy.Config{Lambda: 0.01, BatchSize: 16, Steps: 5, RecordEvery: 1}, Kappa: 0.5, Eta: 1,
+		Taus: []float64{1e-6, 1e-2}, Seeds: []uint64{1, 2}}
+	res, err := r.Run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 4 || res[0].Mode != halfinv.Truncate || res[1].Mode != halfinv.Clamp || res[2].Tau != 1e-2 {
+		t.Fatalf("%d results in the wrong order", len(res))
+	}
+	for _, x := range res {
+		if len(x.Finals) != 2 || x.Peak < x.Finals[0] || x.Peak < x.Finals[1] {
+			t.Errorf("%+v", x)
+		}
+	}
+	b, err := RuleRunsPNG("test", res, 1e3)
+	checkPNG(t, b, err, 1000)
+}
