@@ -340,3 +340,13 @@ func TestRuleRuns(t *testing.T) {
 	b, err := RuleRunsPNG("test", res, 1e3)
 	checkPNG(t, b, err, 1000)
 }
+
+func TestSummarize(t *testing.T) {
+	s := Summarize([]ProbePoint{{Step: 0, Loss: 1}, {Step: 1, UpdateNorm: 3}, {Step: 2, UpdateNorm: 2, Loss: 0.5}})
+	if s.First.Loss != 1 || s.Last.Loss != 0.5 || s.MaxUpdate != 3 || s.MaxUpdateStep != 1 {
+		t.Errorf("%+v", s)
+	}
+	if (Summarize(nil) != ProbeSummary{}) {
+		t.Error("Summarize(nil) is not zero")
+	}
+}

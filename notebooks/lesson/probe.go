@@ -90,7 +90,8 @@ func ProbePNG(title string, series []ProbeSeries) ([]byte, error) {
 	ps := figure.NewPlot("saturated share (tanh' < 0.02)", "step", "share")
 	figure.LogAxis(&pu.Y)
 	figure.LogAxis(&pz.Y)
-	ps.Y.Min, ps.Y.Max = 0, 1
+	ps.Y.Min, ps.Y.Max = 0, 1.45 // room above 1 for the legend
+	ps.Y.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 0, Label: "0"}, {Value: 0.5, Label: "0.5"}, {Value: 1, Label: "1"}})
 	for _, p := range []*plot.Plot{pu, pz, ps} {
 		p.Add(plotter.NewGrid())
 	}
@@ -120,4 +121,27 @@ func ProbePNG(title string, series []ProbeSeries) ([]byte, error) {
 	}
 	ps.Legend.Top, ps.Legend.Left = true, true
 	return figure.Grid{Title: title, Width: 10 * vg.Inch, Height: 4 * vg.Inch}.Render("png", []*plot.Plot{pu, pz, ps})
+}
+
+// ProbeSummary condenses a probe: its first and last points and the largest
+// update with its step.
+type ProbeSummary struct {
+	First, Last   ProbePoint
+	MaxUpdate     float64
+	MaxUpdateStep int
+}
+
+// Summarize returns the summary of pts (the zero summary for none).
+func Summarize(pts []ProbePoint) ProbeSummary {
+	var s ProbeSummary
+	if len(pts) == 0 {
+		return s
+	}
+	s.First, s.Last = pts[0], pts[len(pts)-1]
+	for _, p := range pts {
+		if p.UpdateNorm > s.MaxUpdate {
+			s.MaxUpdate, s.MaxUpdateStep = p.UpdateNorm, p.Step
+		}
+	}
+	return s
 }
