@@ -14,7 +14,6 @@ import (
 
 	"github.com/higlab/hig/higlib/figure"
 	"github.com/higlab/hig/higlib/halfinv"
-	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/toy"
 )
 
@@ -63,11 +62,9 @@ func StepQuality(setup *toy.Setup, batch int, kappa float64, taus []float64, mod
 		return nil, 0, fmt.Errorf("lesson: SVD of the %d × %d Jacobian failed", m, n)
 	}
 	sigma := svd.Values(nil)
-	data := objective.Data{X: setup.Train.X.Slice(0, batch, 0, setup.Train.X.RawMatrix().Cols).(*mat.Dense),
-		Y: setup.Train.Y.Slice(0, batch, 0, setup.Train.Y.RawMatrix().Cols).(*mat.Dense)}
+	data := firstSamples(setup, batch)
 	ws := setup.Obj.NewWorkspace()
 	loss0 := setup.Obj.Loss(ws, setup.Params0, data)
-	theta := make([]float64, n)
 	var pts []StepPoint
 	for _, mode := range modes {
 		for _, tau := range taus {
@@ -75,23 +72,13 @@ func StepQuality(setup *toy.Setup, batch int, kappa float64, taus []float64, mod
 			if _, err := halfinv.Reference(d, j, g, halfinv.Params{Kappa: kappa, Tau: tau, Mode: mode}); err != nil {
 				return nil, 0, err
 			}
-			p := StepPoint{Tau: tau, Mode: mode, Norm: floats.Norm(d, 2), BestLoss: loss0}
+			p := StepPoint{Tau: tau, Mode: mode, Norm: floats.Norm(d, 2)}
 			for _, s := range sigma {
 				if s > tau*sigma[0] {
 					p.Kept++
 				}
 			}
-			jd := make([]float64, m)
-			mat.NewVecDense(m, jd).MulVec(j, mat.NewVecDense(n, d))
-			if den := floats.Norm(jd, 2) * floats.Norm(g, 2); den > 0 {
-				p.OutCos = floats.Dot(jd, g) / den
-			}
-			for _, eta := range Etas {
-				floats.AddScaledTo(theta, setup.Params0, -eta, d)
-				if l := setup.Obj.Loss(ws, theta, data); l < p.BestLoss {
-					p.BestLoss, p.BestEta = l, eta
-				}
-			}
+			p.OutCos, p.BestLoss, p.BestEta = measure(setup, ws, data, j, g, d, loss0)
 			pts = append(pts, p)
 		}
 	}

@@ -14,8 +14,10 @@ import (
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/higlab/hig/higlib/experiment"
 	"github.com/higlab/hig/higlib/halfinv"
 	"github.com/higlab/hig/higlib/nn"
+	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/toy"
 )
 
@@ -348,5 +350,76 @@ func TestSummarize(t *testing.T) {
 	}
 	if (Summarize(nil) != ProbeSummary{}) {
 		t.Error("Summarize(nil) is not zero")
+	}
+}
+
+// The averaged direction is the sum of the per-sample half-inverse steps,
+// checked against a dense computation; with one sample it is the stacked
+// direction.
+func TestAveragedHIG(t *testing.T) {
+	j, g := randomProblem(6, 5, 7)
+	p := halfinv.Params{Kappa: 0.5, Tau: 1e-6}
+	got, err := AveragedDirection(j, g, 2, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float64, 5)
+	for i := 0; i < 6; i += 2 {
+		floats.Add(want, handStep(mat.DenseCopyOf(j.Slice(i, i+2, 0, 5)), g[i:i+2], 0.5, 1e-6))
+	}
+	for k := range want {
+		if math.Abs(got[k]-want[k]) > 1e-12*floats.Norm(want, math.Inf(1)) {
+			t.Fatalf("entry %d: %v, want %v", k, got[k], want[k])
+		}
+	}
+	if _, err := AveragedDirection(j, g, 4, p); err == nil {
+		t.Error("6 rows split into samples of 4 accepted")
+	}
+	a := &AveragedHIG{LearnRate: 3}
+	if err := a.Init(5); err != nil {
+		t.Fatal(err)
+	}
+	delta := make([]float64, 5)
+	if err := a.Step(delta, &optim.Local{Jac: j, GradY: g}); err != nil {
+		t.Fatal(err)
+	}
+	for k := range delta {
+		if math.Abs(delta[k]+3*got[k]) > 1e-12 {
+			t.Fatalf("Δθ[%d] = %v, want −3·%v", k, delta[k], got[k])
+		}
+	}
+	setup, err := toy.NewSetup(toy.Config{Lambda: 0.01, Seed: 1, BatchSize: 8, Steps: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, cos, loss0, err := StackedVsAveraged(setup, 1, 0.5, 1e-6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(cos-1) > 1e-9 || len(dirs) != 2 || dirs[0].BestLoss > loss0 {
+		t.Errorf("one sample: cos %v between stacked and averaged, want 1; %+v", cos, dirs)
+	}
+	m := experiment.Method{Name: "averaged", New: func(lr float64) (optim.Method, error) { return &AveragedHIG{LearnRate: lr}, nil }}
+	run, err := setup.RunMethod(m, 1, nil)
+	if err != nil || run.Err != nil || math.IsNaN(run.FinalLoss()) {
+		t.Errorf("training: %v, %v", err, run.Err)
+	}
+}
+
+func TestTrainMethods(t *testing.T) {
+	m := experiment.Method{Name: "averaged", New: func(lr float64) (optim.Method, error) { return &AveragedHIG{LearnRate: lr}, nil }}
+	ts, err := TrainMethods(toy.Config{Lambda: 1, BatchSize: 8, Steps: 3}, []experiment.Method{m}, []float64{0.1, 1}, []uint64{1, 2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 2 || len(ts[0].Finals) != 2 {
+		t.Fatalf("%+v", ts)
+	}
+	b := BestTrained(ts, "averaged")
+	if b.Median != min(ts[0].Median, ts[1].Median) {
+		t.Errorf("best %v of %v, %v", b.Median, ts[0].Median, ts[1].Median)
+	}
+	if !math.IsInf(BestTrained(ts, "none").Median, 1) {
+		t.Error("best of no entries is not +Inf")
 	}
 }
