@@ -2,8 +2,10 @@
 // Half-Inverse Gradients chapter of the Physics-based Deep Learning book:
 // validation loss on a log scale, the mean and standard deviation of the
 // hidden activations ("neuron saturation"), to which we add the share of
-// saturated activations as a dashed line, and the path of one validation
-// sample in the two-dimensional output space with its start and target.
+// saturated activations as a dashed line (or, with Figure.ShareOwnPanel, in
+// a fourth panel on its own axis), and the path of one validation sample in
+// the two-dimensional output space with its start and target, with a ring
+// where it leaves the panel.
 // Scaling draws how a HIG step's cost grows with the batch and the network.
 //
 // Data comes in through plotter.XYer, so any recorder whose series has
