@@ -2,8 +2,10 @@
 // Half-Inverse Gradients chapter of the Physics-based Deep Learning book:
 // validation loss on a log scale, the mean and standard deviation of the
 // hidden activations ("neuron saturation"), to which we add the share of
-// saturated activations as a dashed line, and the path of one validation
-// sample in the two-dimensional output space with its start and target.
+// saturated activations as a dashed line (or, with Figure.ShareOwnPanel, in
+// a fourth panel on its own axis), and the path of one validation sample in
+// the two-dimensional output space with its start and target, with a ring
+// where it leaves the panel.
 // Scaling draws how a HIG step's cost grows with the batch and the network.
 //
 // Data comes in through plotter.XYer, so any recorder whose series has
@@ -78,6 +80,11 @@ type Figure struct {
 	// dot; nil means no target.
 	Target []float64
 
+	// ShareOwnPanel draws the saturated share in a panel of its own, on an
+	// axis from 0 to 1, between the activations and the trajectory, instead
+	// of dashed on the activation axis (whose scale it does not share).
+	ShareOwnPanel bool
+
 	// Width and Height of the whole figure; zero means 10 × 3.8 inches,
 	// 1000 × 380 pixels in PNG.
 	Width, Height vg.Length
@@ -91,13 +98,27 @@ func orDefault(s, def string) string {
 }
 
 // Plots returns the three panels as gonum plots, for callers that want to
-// lay them out themselves (with Grid, for instance). It fails if there is
-// nothing to draw: no series, or no drawable point in any of them and no
-// target.
+// lay them out themselves (with Grid, for instance), with the saturated
+// share in the activation panel whatever ShareOwnPanel says. It fails if
+// there is nothing to draw: no series, or no drawable point in any of them
+// and no target.
 func (f *Figure) Plots() ([3]*plot.Plot, error) {
 	var out [3]*plot.Plot
+	ps, err := f.panels(false)
+	if err != nil {
+		return out, err
+	}
+	copy(out[:], ps)
+	return out, nil
+}
+
+// Panels returns the figure's panels as Render draws them: three, or four
+// with ShareOwnPanel.
+func (f *Figure) Panels() ([]*plot.Plot, error) { return f.panels(f.ShareOwnPanel) }
+
+func (f *Figure) panels(ownShare bool) ([]*plot.Plot, error) {
 	if len(f.Target) != 0 && len(f.Target) != 2 {
-		return out, fmt.Errorf("figure: target has %d coordinates, want 2", len(f.Target))
+		return nil, fmt.Errorf("figure: target has %d coordinates, want 2", len(f.Target))
 	}
 	xlabel := orDefault(f.XLabel, "wall-clock time [s]")
 	loss := NewPlot(orDefault(f.LossTitle, "Loss curve"), xlabel, "validation loss")
@@ -105,33 +126,39 @@ func (f *Figure) Plots() ([3]*plot.Plot, error) {
 	traj := NewPlot(orDefault(f.PathTitle, "Physical trajectory"), "y₁", "y₂")
 	LogAxis(&loss.Y)
 
+	var share *plot.Plot
+	if ownShare {
+		share = NewPlot("Saturated share", xlabel, "share with tanh' < 0.02")
+	}
 	drawn := 0
 	if err := f.lossPanel(loss, &drawn); err != nil {
-		return out, err
+		return nil, err
 	}
-	if err := f.saturationPanel(sat, &drawn); err != nil {
-		return out, err
+	if err := f.saturationPanel(sat, share, &drawn); err != nil {
+		return nil, err
 	}
 	if err := f.pathPanel(traj, &drawn); err != nil {
-		return out, err
+		return nil, err
 	}
 	if drawn == 0 {
 		if len(f.Series) == 0 {
-			return out, errors.New("figure: no runs to draw")
+			return nil, errors.New("figure: no runs to draw")
 		}
-		return out, errors.New("figure: the runs have no drawable points (all empty, NaN or infinite)")
+		return nil, errors.New("figure: the runs have no drawable points (all empty, NaN or infinite)")
 	}
-	out[0], out[1], out[2] = loss, sat, traj
-	return out, nil
+	if share != nil {
+		return []*plot.Plot{loss, sat, share, traj}, nil
+	}
+	return []*plot.Plot{loss, sat, traj}, nil
 }
 
 // Render draws the figure and returns it encoded as "png" or "svg".
 func (f *Figure) Render(format string) ([]byte, error) {
-	plots, err := f.Plots()
+	plots, err := f.Panels()
 	if err != nil {
 		return nil, err
 	}
-	return Grid{Title: f.Title, Width: f.Width, Height: f.Height}.Render(format, plots[:])
+	return Grid{Title: f.Title, Width: f.Width, Height: f.Height}.Render(format, plots)
 }
 
 // addLines draws the segments as lines, or as a dot where a segment is a
@@ -198,7 +225,8 @@ func (f *Figure) lossPanel(p *plot.Plot, drawn *int) error {
 		return nil
 	}
 	p.Y.Min, p.Y.Max = ymin, cap
-	k := 0
+	// The notes go under the panel title, above the data, so that they
+	// never cover a curve.
 	for i, s := range f.Series {
 		peak := math.Inf(-1)
 		for _, sg := range segs[i] {
@@ -213,9 +241,7 @@ func (f *Figure) lossPanel(p *plot.Plot, drawn *int) error {
 		if name == "" {
 			name = "run " + strconv.Itoa(i+1)
 		}
-		p.Add(note{text: fmt.Sprintf("%s off scale, peak %.2g", name, peak), col: Palette[i%len(Palette)],
-			x: 0.02, y: 0, dy: vg.Points(3) + vg.Length(k)*1.3*TickSize, xalign: draw.XLeft, yalign: draw.YBottom})
-		k++
+		p.Title.Text += fmt.Sprintf("\n%s off scale: %.2g", name, peak)
 	}
 	return nil
 }
@@ -224,7 +250,10 @@ func (f *Figure) lossPanel(p *plot.Plot, drawn *int) error {
 // (its edges, thin and dotted, so that overlapping bands of different runs
 // do not mix into a third colour) and the saturated share (dashed), with a
 // legend of the three line styles.
-func (f *Figure) saturationPanel(p *plot.Plot, drawn *int) error {
+//
+// With share not nil the saturated share goes there instead, solid, on an
+// axis from 0 to 1.
+func (f *Figure) saturationPanel(p, share *plot.Plot, drawn *int) error {
 	var hasMean, hasBand, hasSat bool
 	for i, s := range f.Series {
 		col := Palette[i%len(Palette)]
@@ -249,7 +278,11 @@ func (f *Figure) saturationPanel(p *plot.Plot, drawn *int) error {
 			return fmt.Errorf("figure: activation mean of %q: %w", s.Label, err)
 		}
 		satSegs := Segments(s.Saturated, false, false)
-		if _, err := addLines(p, satSegs, satStyle(col)); err != nil {
+		if share != nil {
+			if _, err := addLines(share, satSegs, meanStyle(col)); err != nil {
+				return fmt.Errorf("figure: saturated share of %q: %w", s.Label, err)
+			}
+		} else if _, err := addLines(p, satSegs, satStyle(col)); err != nil {
 			return fmt.Errorf("figure: saturated share of %q: %w", s.Label, err)
 		}
 		hasMean, hasSat = hasMean || len(mean) > 0, hasSat || len(satSegs) > 0
@@ -264,8 +297,11 @@ func (f *Figure) saturationPanel(p *plot.Plot, drawn *int) error {
 	if hasBand {
 		p.Legend.Add("mean ± std", legendLine(bandStyle(grey)))
 	}
-	if hasSat {
+	if hasSat && share == nil {
 		p.Legend.Add("share saturated", legendLine(satStyle(grey)))
+	}
+	if share != nil {
+		share.Y.Min, share.Y.Max = 0, 1
 	}
 	if hasMean || hasBand || hasSat {
 		// Leave the top quarter to the legend.
@@ -301,8 +337,10 @@ func (l legendLine) Thumbnail(c *draw.Canvas) {
 func (f *Figure) pathPanel(p *plot.Plot, drawn *int) error {
 	var start []float64
 	var ends [][]float64
+	all := make([][]plotter.XYs, len(f.Series))
 	for i, s := range f.Series {
 		segs := Segments(s.Path, false, false)
+		all[i] = segs
 		if _, err := addLines(p, segs, draw.LineStyle{Color: Palette[i%len(Palette)], Width: vg.Points(1)}); err != nil {
 			return fmt.Errorf("figure: trajectory of %q: %w", s.Label, err)
 		}
@@ -340,7 +378,60 @@ func (f *Figure) pathPanel(p *plot.Plot, drawn *int) error {
 		p.Legend.Add(d.label, s)
 	}
 	zoom(p, append(ends, start, target))
+	// Mark where a path leaves the zoomed panel (lines are clipped at its
+	// edge, so a jump out of it would otherwise look like a corner).
+	left := false
+	for i, segs := range all {
+		var out plotter.XYs
+		for _, sg := range segs {
+			out = append(out, Exits(sg, p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)...)
+		}
+		if len(out) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(out)
+		if err != nil {
+			return fmt.Errorf("figure: exits of %q: %w", f.Series[i].Label, err)
+		}
+		sc.GlyphStyle = exitStyle(Palette[i%len(Palette)])
+		p.Add(sc)
+		left = true
+	}
+	if left {
+		sc, _ := plotter.NewScatter(plotter.XYs{{}})
+		sc.GlyphStyle = exitStyle(color.Gray{Y: 60})
+		p.Legend.Add("leaves the panel", sc)
+	}
 	return nil
+}
+
+func exitStyle(c color.Color) draw.GlyphStyle {
+	return draw.GlyphStyle{Color: c, Shape: draw.RingGlyph{}, Radius: vg.Points(4)}
+}
+
+// Exits returns the points where the path leaves the box [x0, x1] × [y0, y1]:
+// for every step from a point inside (or on the edge) to one outside, the
+// point where the step crosses the box's edge.
+func Exits(path plotter.XYs, x0, x1, y0, y1 float64) plotter.XYs {
+	in := func(q plotter.XY) bool { return q.X >= x0 && q.X <= x1 && q.Y >= y0 && q.Y <= y1 }
+	var out plotter.XYs
+	for k := 1; k < len(path); k++ {
+		a, b := path[k-1], path[k]
+		if !in(a) || in(b) {
+			continue
+		}
+		t := 1.0
+		for _, e := range []struct{ from, to, edge float64 }{
+			{a.X, b.X, x0}, {a.X, b.X, x1}, {a.Y, b.Y, y0}, {a.Y, b.Y, y1}} {
+			if d := e.to - e.from; d != 0 {
+				if u := (e.edge - e.from) / d; u > 0 && u < t {
+					t = u
+				}
+			}
+		}
+		out = append(out, plotter.XY{X: a.X + t*(b.X-a.X), Y: a.Y + t*(b.Y-a.Y)})
+	}
+	return out
 }
 
 // zoom sets the trajectory panel's limits to the region that matters: the
@@ -365,24 +456,4 @@ func zoom(p *plot.Plot, pts [][]float64) {
 	p.Y.Min, p.Y.Max = ylo-pady, yhi+pady
 	// Leave room at the top for the legend.
 	p.Y.Max += (p.Y.Max - p.Y.Min) / 4
-}
-
-// note is a line of text placed at a fraction (x, y) of a panel's data
-// area, outside the data coordinates so that it never moves the axes.
-type note struct {
-	text   string
-	col    color.Color
-	x, y   float64   // fractions of the data area's width and height
-	dy     vg.Length // then moved up by dy
-	xalign draw.XAlignment
-	yalign draw.YAlignment
-}
-
-// Plot implements plot.Plotter.
-func (n note) Plot(c draw.Canvas, p *plot.Plot) {
-	sty := p.Legend.TextStyle
-	sty.Color = n.col
-	sty.XAlign, sty.YAlign = n.xalign, n.yalign
-	pt := vg.Point{X: c.Min.X + vg.Length(n.x)*(c.Max.X-c.Min.X), Y: c.Min.Y + vg.Length(n.y)*(c.Max.Y-c.Min.Y) + n.dy}
-	c.FillText(sty, pt, n.text)
 }

@@ -276,3 +276,41 @@ func TestNeverPanics(t *testing.T) {
 		}
 	}
 }
+
+// Exits finds where a path steps out of the box, on the box's edge, and
+// nothing for steps that stay inside or come back in.
+func TestExits(t *testing.T) {
+	path := plotter.XYs{{X: 0, Y: 0}, {X: 0.5, Y: 0.5}, {X: 2, Y: 0.5}, {X: 3, Y: 3}, {X: 0, Y: -0.5}, {X: 0, Y: -3}}
+	got := figure.Exits(path, -1, 1, -1, 1)
+	want := plotter.XYs{{X: 1, Y: 0.5}, {X: 0, Y: -1}}
+	if len(got) != len(want) {
+		t.Fatalf("Exits = %v, want %v", got, want)
+	}
+	for i := range want {
+		if math.Abs(got[i].X-want[i].X) > 1e-15 || math.Abs(got[i].Y-want[i].Y) > 1e-15 {
+			t.Errorf("exit %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+// With ShareOwnPanel the share gets a fourth panel on [0, 1], and Plots
+// keeps the three-panel layout.
+func TestShareOwnPanel(t *testing.T) {
+	s := figure.Series{Label: "a", Loss: plotter.XYs{{X: 0, Y: 1}, {X: 1, Y: 0.5}},
+		Mean: plotter.XYs{{X: 0, Y: 0.1}, {X: 1, Y: 0.2}}, Std: plotter.XYs{{X: 0, Y: 0.5}, {X: 1, Y: 0.5}},
+		Saturated: plotter.XYs{{X: 0, Y: 0.1}, {X: 1, Y: 0.6}}, Path: plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}}}
+	f := figure.Figure{Series: []figure.Series{s}, ShareOwnPanel: true}
+	ps, err := f.Panels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 4 || ps[2].Y.Min != 0 || ps[2].Y.Max != 1 {
+		t.Fatalf("%d panels, share axis [%v, %v]", len(ps), ps[2].Y.Min, ps[2].Y.Max)
+	}
+	if _, err := f.Plots(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Render("png"); err != nil {
+		t.Fatal(err)
+	}
+}

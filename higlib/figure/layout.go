@@ -29,13 +29,15 @@ var Palette = []color.Color{
 }
 
 // Text sizes of everything this package draws. With the default width of
-// 10 inches shown at a notebook's width of about 1000 pixels, one point
-// is 100/72 pixels, so the smallest text (TickSize) is 12.5 pixels tall.
+// 10 inches at DefaultDPI, a picture is 1000 pixels wide, which a notebook
+// shows at about its natural size; one point is then 100/72 pixels, so the
+// smallest text (TickSize, 11 points) is about 15 pixels tall, the size a
+// reader needs at notebook width (14 pixels or more).
 const (
-	TitleSize  = 12 * vg.Inch / 72 // figure title
-	PanelSize  = 11 * vg.Inch / 72 // panel titles
-	LabelSize  = 10 * vg.Inch / 72 // axis labels
-	TickSize   = 9 * vg.Inch / 72  // tick labels, legends and notes
+	TitleSize  = 14 * vg.Inch / 72 // figure title
+	PanelSize  = 13 * vg.Inch / 72 // panel titles
+	LabelSize  = 12 * vg.Inch / 72 // axis labels
+	TickSize   = 11 * vg.Inch / 72 // tick labels, legends and notes
 	DefaultDPI = 100               // PNG resolution: 10 inches are 1000 pixels
 )
 
@@ -51,6 +53,7 @@ func NewPlot(title, xlabel, ylabel string) *plot.Plot {
 		a.Tick.Label.Font.Size = TickSize
 	}
 	p.Legend.TextStyle.Font.Size = TickSize
+	p.Legend.Padding = vg.Points(2) // labels with super- and subscripts need the room
 	p.Legend.Top = true
 	return p
 }

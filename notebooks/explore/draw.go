@@ -1,7 +1,6 @@
 package explore
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
@@ -11,8 +10,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/higlab/hig/higlib/figure"
 	"github.com/higlab/hig/higlib/halfinv"
 )
 
@@ -38,7 +37,7 @@ func (v *View) PNG() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pngRow(30*vg.Centimeter, 11*vg.Centimeter, a, b)
+	return figure.Grid{Width: 10 * vg.Inch, Height: 4.6 * vg.Inch}.Render("png", []*plot.Plot{a, b})
 }
 
 func (v *View) spectrum() (*plot.Plot, error) {
@@ -54,10 +53,8 @@ func (v *View) spectrum() (*plot.Plot, error) {
 			raised = append(raised, plotter.XY{X: pt.X, Y: cut})
 		}
 	}
-	p := plot.New()
-	p.Title.Text = fmt.Sprintf("singular values of ∂y/∂θ (%d×%d): %d of %d above τ·σ₁",
-		len(v.Target), len(v.Steps[0].DTheta), len(kept), len(v.Sigma))
-	p.X.Label.Text, p.Y.Label.Text = "index i", "σᵢ"
+	p := figure.NewPlot(fmt.Sprintf("(a) σᵢ of ∂y/∂θ (%d×%d): %d of %d above τ·σ₁",
+		len(v.Target), len(v.Steps[0].DTheta), len(kept), len(v.Sigma)), "index i", "σᵢ")
 	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, logTicks
 	p.Y.Min = 1e-20
 	p.Legend.Top = true
@@ -85,17 +82,18 @@ func (v *View) spectrum() (*plot.Plot, error) {
 }
 
 func (v *View) outputs() (*plot.Plot, error) {
-	p := plot.New()
-	p.Title.Text = "one step in output space (sample 1 of the batch)"
-	p.X.Label.Text, p.Y.Label.Text = "Δy₁", "Δy₂"
-	p.Add(plotter.NewGrid()) // the legend sits bottom right, usually away from the arrows
+	b := float64(v.Settings.Batch)
+	p := figure.NewPlot(fmt.Sprintf("(b) one step, sample 1, output change × b = %d", v.Settings.Batch), "Δy₁", "Δy₂")
+	p.Add(plotter.NewGrid())
 	if err := addPoints(p, plotter.XYs{{}}, color.Black, draw.CircleGlyph{}, ""); err != nil {
 		return nil, err
 	}
-	if err := addPoints(p, plotter.XYs{{X: v.Target[0], Y: v.Target[1]}}, color.Black, draw.CrossGlyph{}, "target: ŷ − y"); err != nil {
+	tgt := plotter.XY{X: v.Target[0], Y: v.Target[1]}
+	if err := addPoints(p, plotter.XYs{tgt}, color.Black, draw.CrossGlyph{}, "target ŷ − y"); err != nil {
 		return nil, err
 	}
-	b := float64(v.Settings.Batch)
+	p.Legend.Add("") // a gap between the target and the steps
+	xlo, xhi, ylo, yhi := min(0, tgt.X), max(0, tgt.X), min(0, tgt.Y), max(0, tgt.Y)
 	cols := map[string]color.Color{"GD": colGD, "GN": colGN, "HIG": colHIG}
 	for _, st := range v.Steps {
 		if st.Eta == 0 {
@@ -107,6 +105,7 @@ func (v *View) outputs() (*plot.Plot, error) {
 		}
 		// The same factor b as the target: a full GN step reaches ŷ − y.
 		end := plotter.XY{X: b * st.DY[0], Y: b * st.DY[1]}
+		xlo, xhi, ylo, yhi = min(xlo, end.X), max(xhi, end.X), min(ylo, end.Y), max(yhi, end.Y)
 		label := fmt.Sprintf("%s: cos %.2f, ‖Δθ‖ %.2g", name, st.Cosine, st.Norm)
 		if err := addLine(p, plotter.XYs{{}, end}, cols[st.Method], vg.Points(2.5), label); err != nil {
 			return nil, err
@@ -115,6 +114,13 @@ func (v *View) outputs() (*plot.Plot, error) {
 			return nil, err
 		}
 	}
+	// Pad the data and leave the top 45 % of the panel to the legend, so
+	// that it never covers an arrow or the target.
+	padx, pady := max(0.08*(xhi-xlo), 0.05), max(0.08*(yhi-ylo), 0.05)
+	p.X.Min, p.X.Max = xlo-padx, xhi+padx
+	p.Y.Min, p.Y.Max = ylo-pady, yhi+pady
+	p.Y.Max += 0.8 * (p.Y.Max - p.Y.Min)
+	p.Legend.Top, p.Legend.Left = true, false
 	return p, nil
 }
 
@@ -127,9 +133,7 @@ func LossPNG(title string, recs []Record, steps int) ([]byte, error) {
 			pts = append(pts, plotter.XY{X: float64(r.Step), Y: r.Loss})
 		}
 	}
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text, p.Y.Label.Text = "step", "validation loss"
+	p := figure.NewPlot(title, "step", "validation loss")
 	p.X.Min, p.X.Max = 0, float64(steps)
 	p.Add(plotter.NewGrid())
 	if len(pts) > 0 {
@@ -138,24 +142,7 @@ func LossPNG(title string, recs []Record, steps int) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return pngRow(16*vg.Centimeter, 9*vg.Centimeter, p)
-}
-
-// pngRow lays the plots out side by side and returns the PNG bytes.
-func pngRow(w, h vg.Length, ps ...*plot.Plot) ([]byte, error) {
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96), vgimg.UseBackgroundColor(color.White))
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: len(ps), PadX: vg.Centimeter, PadTop: vg.Points(6),
-		PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(10)}
-	cells := plot.Align([][]*plot.Plot{ps}, tiles, dc)
-	for i, p := range ps {
-		p.Draw(cells[0][i])
-	}
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return figure.Grid{Width: 7 * vg.Inch, Height: 4 * vg.Inch}.Render("png", []*plot.Plot{p})
 }
 
 func addLine(p *plot.Plot, pts plotter.XYs, c color.Color, width vg.Length, label string) error {
@@ -176,7 +163,7 @@ func addPoints(p *plot.Plot, pts plotter.XYs, c color.Color, shape draw.GlyphDra
 	if err != nil {
 		return err
 	}
-	s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(3), Shape: shape}
+	s.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(4), Shape: shape}
 	p.Add(s)
 	if label != "" {
 		p.Legend.Add(label, s)

@@ -11,7 +11,7 @@
 // proposes Δθ = −η·d with
 //
 //	GD:  d = Jᵀ g
-//	GN:  d = J^(−1) g    (κ = 1)
+//	GN:  d = J⁺ g        (the pseudo-inverse, κ = 1)
 //	HIG: d = J^(−κ) g
 //
 // (J^(−κ) as in package halfinv, truncated or clamped at τ·σ₁; Schnell, Holl
@@ -21,8 +21,10 @@
 //
 //	η·⟨g, J d⟩ = ‖g‖²,
 //
-// which is what a full Gauss-Newton step (η = 1) achieves when g lies in the
-// range of J. It reports the output change JΔθ, its cosine with −g (1 means
+// which Gauss-Newton at η = 1 achieves when g lies in the range of J. With
+// the batch-mean loss, g = (y − ŷ)/b, so that is 1/b of the full
+// Gauss-Newton step −J⁺(y − ŷ); View.PNG therefore draws output changes
+// multiplied by b, on the scale of the error ŷ − y. It reports the output change JΔθ, its cosine with −g (1 means
 // every output moves straight towards its target) and ‖Δθ‖, how far the
 // parameters move for that progress.
 package explore
