@@ -20,7 +20,9 @@ import (
 // κ = ½ is HIG; κ = 1 is Gauss-Newton with the same truncation (the chapter's
 // eq. for Δθ_GN with the pseudo-inverse of the Jacobian).
 type HalfInverse struct {
-	// LearnRate is η; zero means 1, the value the paper uses.
+	// LearnRate is η; zero means 1. The paper's oscillator runs use η = 1
+	// on a loss without the ½ that package objective's loss carries, which
+	// is η = 2 here (the dipole used 0.5, Poisson 0.01, each on its own loss).
 	LearnRate float64
 	// Kappa is the exponent κ in (0, 1]; zero means ½ (HIG).
 	Kappa float64

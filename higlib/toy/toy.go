@@ -69,7 +69,8 @@ func Objective(lambda float64) (*objective.Objective, error) {
 // method's usual value, wide enough that the chosen rate should not sit on
 // the grid's edge (the study notes it when it does). The half-inverse
 // methods use a batch-mean loss, so their output-space gradient carries a
-// factor 1/b and η = 1 is the authors' setting, not a full Gauss-Newton step.
+// factor 1/b: η = 1 is not a full Gauss-Newton step (η = b would be). The
+// chapter gives no rate for the toy; the grid decides.
 type MethodSpec = experiment.Spec
 
 // Specs lists the methods this package knows, the chapter's three in
