@@ -476,8 +476,9 @@ func progressErrors(i int, when string, reps []progressReport) []error {
 	return []error{fmt.Errorf("cell %d (%s): not watched", i+1, when)}
 }
 
-// controlErrors checks that every slider and select of cell i redrew an image
-// and every button but stop showed progress and a new image.
+// controlErrors checks that every slider and select of cell i redrew an image,
+// every button but stop showed progress and a new image, and stop ended the
+// cell.
 func controlErrors(i int, rep *pageReport) []error {
 	var errs []error
 	for _, c := range rep.Controls {
@@ -491,6 +492,10 @@ func controlErrors(i int, rep *pageReport) []error {
 				moved++
 				if !a.Changed {
 					errs = append(errs, fmt.Errorf("cell %d: moving %s %q changed no image", i+1, a.Kind, a.Label))
+				}
+			case "stop":
+				if !a.Changed {
+					errs = append(errs, fmt.Errorf("cell %d: pressing stop did not end the cell within 30 s", i+1))
 				}
 			case "button":
 				if !a.Changed || a.Distinct < 2 {

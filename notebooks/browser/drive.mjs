@@ -242,7 +242,12 @@ async function exercise(page, name, i) {
     out.push({ kind: 'button', label, changed: after.images !== before.images, distinct: texts.size });
     log(`  button ${label}: ${texts.size} distinct outputs while working, image ${after.images !== before.images ? 'changed' : 'did NOT change'}`);
   }
+  // stop must end the cell: its prompt turns from [*] to a number.
+  const t1 = Date.now();
   await stop.click();
+  const ended = await waitUntil(page, name, (st) => finished(st.cells[i]), { timeoutMs: 30000, stableMs: 0 });
+  out.push({ kind: 'stop', label: 'stop', changed: ended, ms: ended ? Date.now() - t1 : null });
+  log(`  button stop: ${ended ? `the cell ended after ${Date.now() - t1} ms` : 'the cell did NOT end within 30 s'}`);
   return out;
 }
 
