@@ -1,20 +1,22 @@
 // Package objective puts a network and a physics map together into the
 // training objective of physics-based deep learning,
 //
-//	L(θ) = (1/b) Σ_i ½ ‖P(f(x_i; θ)) − ŷ_i‖²,
+//	L(θ) = (1/b) Σ_i L(P(x_i, f(x_i; θ)), ŷ_i),
 //
-// and computes what the optimizers need from a mini-batch: the loss, its
+// with a per-sample Loss L that defaults to ½‖y − ŷ‖², and computes what the optimizers need from a mini-batch: the loss, its
 // gradient with respect to the parameters, its gradient g with respect to the
 // physics outputs y_i = P(f(x_i; θ)), and the per-sample Jacobians ∂y_i/∂θ
 // stacked into one (b·d) × P matrix with row i·d + k = ∂y_{i,k}/∂θ, as
 // the Half-Inverse Gradients chapter of the Physics-based Deep Learning book
 // (section "Constructing the Jacobian") and the authors' code do. Because the
-// loss is a batch mean, g carries the factor 1/b: g_{i·d+k} = (y_{i,k} − ŷ_{i,k})/b.
+// loss is a batch mean, g carries the factor 1/b: g_{i·d+k} = ∂L(y_i, ŷ_i)/∂y_{i,k} / b,
+// which for ½‖y − ŷ‖² is (y_{i,k} − ŷ_{i,k})/b.
 package objective
 
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/higlab/hig/internal/num"
 
@@ -28,12 +30,23 @@ import (
 )
 
 // Objective is a network followed by a physics map, compared with targets
-// by the batch-mean squared error above. The map receives each sample's
+// by the batch mean of a per-sample loss. The map receives each sample's
 // input x (the same row of Data.X that the network receives) and the
 // network's output z.
 type Objective struct {
 	Net  nn.Network
 	Phys physics.Map // nil means the identity, y = z
+	// SampleLoss compares one sample's output with its target; nil means
+	// HalfSquared, ½‖y − ŷ‖². Set it after New, before Check and training.
+	SampleLoss Loss
+}
+
+// loss returns the sample loss in use.
+func (o *Objective) loss() Loss {
+	if o.SampleLoss == nil {
+		return HalfSquared{}
+	}
+	return o.SampleLoss
 }
 
 // New returns an objective after checking that the network's output feeds
@@ -108,6 +121,25 @@ func (o *Objective) Check(d Data) error {
 			return fmt.Errorf("objective: target %d holds NaN or Inf", i)
 		}
 	}
+	return o.checkLoss(d.Y.RawRowView(0))
+}
+
+// checkLoss evaluates the sample loss once, at y = t for the target t, and
+// returns an error if it panics (e.g. weights of another length) or gives
+// a value or gradient that is not finite.
+func (o *Objective) checkLoss(t []float64) (err error) {
+	if o.SampleLoss == nil {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("objective: the loss %T fails on an output of length %d: %v", o.SampleLoss, len(t), r)
+		}
+	}()
+	y, g := slices.Clone(t), make([]float64, len(t))
+	if l := o.SampleLoss.Eval(g, y, t); !num.IsFinite(l) || !num.Finite(g) {
+		return fmt.Errorf("objective: the loss %T at y = target 0 gives the value %v and a gradient %v: not finite", o.SampleLoss, l, g)
+	}
 	return nil
 }
 
@@ -118,7 +150,7 @@ type Workspace struct {
 	net    nn.Evaluator
 	phys   physics.Evaluator
 	vjp    physics.VJPEvaluator // phys, if it computes products itself
-	y, res []float64            // physics output and residual of one sample
+	y, res []float64            // physics output of one sample and its loss gradient ∂L/∂y
 	pj     []float64            // ∂P/∂z, d × m
 	fj     []float64            // ∂f/∂θ, m × P, or d × P for seeded rows
 	v      []float64            // (∂P/∂z)ᵀ r, length m
@@ -166,19 +198,9 @@ func (o *Objective) Loss(ws *Workspace, params []float64, d Data) float64 {
 	var sum float64
 	for i := 0; i < n; i++ {
 		o.Predict(ws.y, ws, params, d.X.RawRowView(i))
-		sum += HalfSquaredError(ws.y, d.Y.RawRowView(i))
+		sum += o.loss().Eval(nil, ws.y, d.Y.RawRowView(i))
 	}
 	return sum / float64(n)
-}
-
-// HalfSquaredError returns one sample's loss ½‖y − t‖².
-func HalfSquaredError(y, t []float64) float64 {
-	var s float64
-	for k := range y {
-		r := y[k] - t[k]
-		s += r * r
-	}
-	return s / 2
 }
 
 // Thresholds of the parallel Eval. The stacked Jacobian is split into
@@ -308,7 +330,7 @@ func (j *evalJob) Run(c int) {
 
 // evalRange evaluates samples s0 … s1−1 of the mini-batch idx: it writes
 // their rows of out.GradY and of jac (when out.Jac is set), adds their
-// contributions to grad (when not nil) and returns their summed ½‖y − ŷ‖².
+// contributions to grad (when not nil) and returns their summed loss.
 func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64, d Data, idx []int, jac blas64.General, s0, s1 int, grad []float64) float64 {
 	_, m := o.Net.Dims()
 	b, dim, P := len(idx), o.Dim(), o.Net.NumParams()
@@ -317,8 +339,9 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 	// of ∂y/∂θ = (∂P/∂z)·(∂f/∂θ) come from dim backward passes seeded with
 	// the rows of ∂P/∂z instead of from the full m×P network Jacobian.
 	seeded := out.Jac != nil && o.Phys != nil && dim <= m
-	// Without the Jacobian, first-order methods need (∂P/∂z)ᵀ r only.
+	// Without the Jacobian, first-order methods need (∂P/∂z)ᵀ g only.
 	useVJP := out.Jac == nil && ws.vjp != nil
+	loss := o.loss()
 	var sum float64
 	for s := s0; s < s1; s++ {
 		i := idx[s]
@@ -341,10 +364,7 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 		default:
 			ws.phys.Eval(ws.y, ws.pj, x, z)
 		}
-		for k := range ws.res {
-			ws.res[k] = ws.y[k] - t[k]
-		}
-		sum += HalfSquaredError(ws.y, t)
+		sum += loss.Eval(ws.res, ws.y, t)
 		if out.GradY != nil {
 			for k, r := range ws.res {
 				out.GradY[s*dim+k] = r * inv
@@ -362,7 +382,7 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 				}
 			}
 			if grad != nil {
-				// ∂L/∂θ += Σ_k (r_k / b) ∂y_k/∂θ
+				// ∂L/∂θ += Σ_k (g_k / b) ∂y_k/∂θ, g = ∂L/∂y in ws.res
 				for k := 0; k < dim; k++ {
 					a := ws.res[k] * inv
 					if a == 0 {
@@ -395,7 +415,7 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 			}
 		}
 		if grad != nil {
-			// ∂L/∂θ += (∂f/∂θ)ᵀ (∂P/∂z)ᵀ r / b
+			// ∂L/∂θ += (∂f/∂θ)ᵀ (∂P/∂z)ᵀ g / b
 			if o.Phys == nil {
 				copy(ws.v, ws.res)
 			} else if useVJP {
