@@ -258,7 +258,12 @@ func (s *Study) steps(m Method) int {
 }
 
 // Run tunes and runs the study: for each method in turn, the tuning runs
-// (grid-major, then by tuning seed) and then the evaluation runs.
+// (grid-major, then by tuning seed) and then the evaluation runs. A run
+// that stops early (divergence, a physics map's NaN, a panic in the user's
+// map or network) is recorded with its Err and the study goes on. An error
+// of set-up (Build, Problem.Validate, a method's constructor) ends the
+// study: Run then returns it together with the Outcome of the runs
+// finished so far.
 func (s *Study) Run() (*Outcome, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -275,7 +280,7 @@ func (s *Study) Run() (*Outcome, error) {
 				for _, seed := range s.TuneSeeds {
 					r, err := s.One(m, lr, seed, true)
 					if err != nil {
-						return nil, err
+						return out, err
 					}
 					out.Tuning[i] = append(out.Tuning[i], r)
 					losses = append(losses, r.FinalLoss())
@@ -300,7 +305,7 @@ func (s *Study) Run() (*Outcome, error) {
 		for _, seed := range s.Seeds {
 			r, err := s.One(m, best, seed, false)
 			if err != nil {
-				return nil, err
+				return out, err
 			}
 			out.Runs[i] = append(out.Runs[i], r)
 		}
@@ -309,8 +314,9 @@ func (s *Study) Run() (*Outcome, error) {
 }
 
 // One trains method m with learning rate lr on the problem of seed. A run
-// that stops early (divergence) is returned with Err set; errors of set-up
-// (the problem, the method, the settings) are returned as error.
+// that stops early (divergence, a map's NaN, a panic: see train.Train) is
+// returned with Err set and Result.Status saying why; errors of set-up (the
+// problem, the method, the settings) are returned as error.
 func (s *Study) One(m Method, lr float64, seed uint64, tuning bool) (*Run, error) {
 	p, err := s.Build(seed)
 	if err != nil {
@@ -420,6 +426,10 @@ func (o *Outcome) Rows() []Row {
 			if r.Err != nil {
 				div++
 			}
+		}
+		if len(losses) == 0 { // a study that ended before this method ran
+			rows[i] = Row{Method: name, Median: math.NaN(), Min: math.NaN(), Max: math.NaN(), Saturated: math.NaN(), Steps: math.NaN(), Seconds: math.NaN()}
+			continue
 		}
 		rows[i] = Row{Method: name, LearnRate: o.Best[i], Median: Median(losses), Min: slices.Min(losses), Max: slices.Max(losses),
 			Diverged: div, Runs: len(o.Runs[i]), Saturated: Median(sat), Steps: Median(steps), Seconds: Median(secs)}

@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/higlab/hig/higlib/experiment"
+	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
+	"github.com/higlab/hig/higlib/physics"
 	"github.com/higlab/hig/higlib/physics/physicstest"
 	"github.com/higlab/hig/higlib/toy"
 	"github.com/higlab/hig/higlib/train"
@@ -215,4 +217,66 @@ func TestTuneAndObserve(t *testing.T) {
 	if calls[true] != 2 || calls[false] != 4 {
 		t.Errorf("Observe called %d times for tuning and %d for evaluation runs, want 2 and 4", calls[true], calls[false])
 	}
+}
+
+// panicky is a map that panics: a user's simulator with a bug.
+type panicky struct{ physics.Scale }
+
+func (p panicky) NewEvaluator() physics.Evaluator { return p }
+func (p panicky) Eval(y, jac, x, z []float64) {
+	if x[0] > 0.9 {
+		panic("index out of range in the user's simulator")
+	}
+	p.Scale.Eval(y, jac, x, z)
+}
+
+// A panic in a user's map for one seed is that run's error: the study
+// records it (status Panicked, +Inf loss) and goes on with the other runs.
+func TestStudySurvivesAPanickingMap(t *testing.T) {
+	st := toyStudy()
+	build := st.Build
+	st.Build = func(seed uint64) (*experiment.Problem, error) {
+		p, err := build(seed)
+		if err == nil && seed == 2 {
+			p.Obj.Phys = panicky{p.Obj.Phys.(physics.Scale)}
+		}
+		return p, err
+	}
+	out, err := st.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, runs := range out.Runs {
+		if len(runs) != 2 {
+			t.Fatalf("%s: %d runs, want 2", out.Methods[i], len(runs))
+		}
+		good, bad := runs[0], runs[1]
+		if good.Err != nil || good.Result.Status != train.StepLimit {
+			t.Errorf("%s seed 1: %v, %v", out.Methods[i], good.Result.Status, good.Err)
+		}
+		if bad.Result.Status != train.Panicked || !errors.Is(bad.Err, objective.ErrPanic) || !math.IsInf(bad.FinalLoss(), 1) {
+			t.Errorf("%s seed 2: status %v, error %v, loss %v; want Panicked, +Inf", out.Methods[i], bad.Result.Status, bad.Err, bad.FinalLoss())
+		}
+	}
+	if r := out.Rows()[0]; r.Diverged != 1 || r.Runs != 2 {
+		t.Errorf("row %+v: want 1 of 2 runs stopped early", r)
+	}
+}
+
+// A set-up error ends the study, but the runs finished before it are
+// returned with the error.
+func TestStudyKeepsFinishedRunsOnSetupError(t *testing.T) {
+	st := toyStudy()
+	build := st.Build
+	st.Build = func(seed uint64) (*experiment.Problem, error) {
+		if seed == 2 {
+			return nil, errors.New("no problem for seed 2")
+		}
+		return build(seed)
+	}
+	out, err := st.Run()
+	if err == nil || out == nil || len(out.Tuning[0]) != 2 || len(out.Runs[0]) != 1 {
+		t.Fatalf("outcome %+v, error %v: want the 2 tuning runs and seed 1's run kept", out, err)
+	}
+	_ = out.Rows() // must not panic on methods that never ran
 }

@@ -158,6 +158,7 @@ type Workspace struct {
 
 	grad []float64 // partial gradient of one chunk of the parallel Eval
 	loss float64   // partial loss sum of that chunk
+	err  error     // that chunk's SampleError
 	par  *evalPar  // parallel state, created by the first large Eval
 }
 
@@ -232,10 +233,23 @@ var forceSerial bool
 // internal/par, each with its own network workspace, writing disjoint rows
 // of Jac and GradY and its own partial loss and gradient; the partial sums
 // are then added in chunk order, so the result does not depend on timing.
-func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Data, idx []int) {
+//
+// Eval returns a *SampleError (see there) for the first sample, in
+// mini-batch order, whose physics map returned NaN or Inf for finite
+// arguments, in its value or its Jacobian, or whose network, map or loss
+// panicked; out is then not usable.
+func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Data, idx []int) error {
 	b, dim, P := len(idx), o.Dim(), o.Net.NumParams()
 	if b == 0 {
 		panic("objective: empty mini-batch")
+	}
+	if len(params) != P {
+		panic(fmt.Sprintf("objective: len(params) = %d, want %d", len(params), P))
+	}
+	for _, i := range idx {
+		if i < 0 || i >= d.Len() {
+			panic(fmt.Sprintf("objective: sample index %d outside 0…%d", i, d.Len()-1))
+		}
 	}
 	if out.Grad != nil {
 		if len(out.Grad) != P {
@@ -258,13 +272,21 @@ func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Da
 	}
 	inv := 1 / float64(b)
 	if out.Jac == nil || b < evalChunks || b*dim*P < parMinEntries {
-		out.Loss = o.evalRange(out, ws, params, d, idx, jac, 0, b, out.Grad) * inv
-		return
+		sum, err := o.evalRange(out, ws, params, d, idx, jac, 0, b, out.Grad)
+		out.Loss = sum * inv
+		return err
 	}
 	pe := ws.parallel(o)
 	pe.job = evalJob{o: o, out: out, params: params, d: d, idx: idx, jac: jac, chunks: pe.chunks}
 	pe.group.Do(&pe.job, evalChunks, forceSerial)
 	pe.job = evalJob{}
+	for _, cw := range pe.chunks {
+		if cw.err != nil {
+			err := cw.err
+			cw.err = nil
+			return err
+		}
+	}
 	var sum float64
 	for c, cw := range pe.chunks {
 		sum += cw.loss
@@ -280,6 +302,7 @@ func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Da
 		}
 	}
 	out.Loss = sum * inv
+	return nil
 }
 
 // evalPar is the state of the parallel Eval, kept in the Workspace.
@@ -325,13 +348,21 @@ func (j *evalJob) Run(c int) {
 		grad = cw.grad
 		clear(grad)
 	}
-	cw.loss = j.o.evalRange(j.out, cw, j.params, j.d, j.idx, j.jac, s0, s1, grad)
+	cw.loss, cw.err = j.o.evalRange(j.out, cw, j.params, j.d, j.idx, j.jac, s0, s1, grad)
 }
 
 // evalRange evaluates samples s0 … s1−1 of the mini-batch idx: it writes
 // their rows of out.GradY and of jac (when out.Jac is set), adds their
-// contributions to grad (when not nil) and returns their summed loss.
-func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64, d Data, idx []int, jac blas64.General, s0, s1 int, grad []float64) float64 {
+// contributions to grad (when not nil) and returns their summed loss, or
+// the SampleError of the first sample whose map output is not finite or
+// whose network, map or loss panicked.
+func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64, d Data, idx []int, jac blas64.General, s0, s1 int, grad []float64) (sum float64, err error) {
+	var g guard
+	defer func() {
+		if r := recover(); r != nil {
+			err = g.recovered(r)
+		}
+	}()
 	_, m := o.Net.Dims()
 	b, dim, P := len(idx), o.Dim(), o.Net.NumParams()
 	inv := 1 / float64(b)
@@ -342,10 +373,10 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 	// Without the Jacobian, first-order methods need (∂P/∂z)ᵀ g only.
 	useVJP := out.Jac == nil && ws.vjp != nil
 	loss := o.loss()
-	var sum float64
 	for s := s0; s < s1; s++ {
 		i := idx[s]
 		x, t := d.X.RawRowView(i), d.Y.RawRowView(i)
+		g.at(i, "network", o.Net)
 		z := ws.net.Forward(params, x)
 		if out.Jac != nil && !seeded {
 			if ws.eye == nil {
@@ -360,10 +391,19 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 		case o.Phys == nil:
 			copy(ws.y, z)
 		case useVJP:
+			g.at(i, "physics map", o.Phys)
 			ws.phys.Eval(ws.y, nil, x, z)
+			if err := o.checkMap(i, ws.y, nil, z); err != nil {
+				return 0, err
+			}
 		default:
+			g.at(i, "physics map", o.Phys)
 			ws.phys.Eval(ws.y, ws.pj, x, z)
+			if err := o.checkMap(i, ws.y, ws.pj, z); err != nil {
+				return 0, err
+			}
 		}
+		g.at(i, "loss", loss)
 		sum += loss.Eval(ws.res, ws.y, t)
 		if out.GradY != nil {
 			for k, r := range ws.res {
@@ -375,6 +415,7 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 			if jac.Stride == P {
 				rows = jac.Data[s*dim*P : (s+1)*dim*P]
 			}
+			g.at(i, "network", o.Net)
 			ws.net.SeededJacobian(rows, ws.pj, dim)
 			if jac.Stride != P {
 				for k := 0; k < dim; k++ {
@@ -419,7 +460,12 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 			if o.Phys == nil {
 				copy(ws.v, ws.res)
 			} else if useVJP {
+				g.at(i, "physics map", o.Phys)
 				ws.vjp.VJP(ws.v, ws.res)
+				if k := num.FirstNotFinite(ws.v); k >= 0 && num.Finite(ws.res) {
+					return 0, &SampleError{Sample: i, Part: "physics map", Type: fmt.Sprintf("%T", o.Phys),
+						Product: true, Entry: k, Value: ws.v[k], MaxControl: num.MaxAbs(z)}
+				}
 			} else {
 				for j := range ws.v {
 					var s float64
@@ -442,9 +488,10 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 					}
 				}
 			} else {
+				g.at(i, "network", o.Net)
 				ws.net.Backprop(grad, ws.v)
 			}
 		}
 	}
-	return sum
+	return sum, nil
 }
