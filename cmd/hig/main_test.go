@@ -188,3 +188,12 @@ func TestOverflowMessages(t *testing.T) {
 		}
 	}
 }
+
+// Adam's overflow at λ = 1e150 comes from g² in its second moment, not from
+// the learning rate (which is 0.001 by default, not the flag's 0).
+func TestStepAdamOverflowMessage(t *testing.T) {
+	code, _, stderr := runCmd("step", "-method", "adam", "-lambda", "1e150")
+	if code != 1 || !strings.Contains(stderr, "second moment") || !strings.Contains(stderr, "-lambda 1e+150") || strings.Contains(stderr, "learning rate 0 ") {
+		t.Errorf("exit %d, stderr %q; want the second moment's overflow named", code, stderr)
+	}
+}

@@ -133,4 +133,3 @@ func (o *Objective) Diagnose(ws *Workspace, params []float64, d Data) (err error
 	}
 	return nil
 }
-

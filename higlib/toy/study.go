@@ -2,6 +2,7 @@ package toy
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -149,7 +150,31 @@ func (s *Study) Validate() error {
 	if err != nil {
 		return err
 	}
-	return st.Validate()
+	if err := st.Validate(); err != nil {
+		return err
+	}
+	return s.checkStart()
+}
+
+// checkStart builds the problem of every λ and seed and returns an error
+// naming λ if the validation loss at the initial parameters is not finite,
+// e.g. for λ = 1e200, where ½(λz₂ − ŷ₂)² overflows: every run would stop
+// at its first record, so the study is refused before any training.
+func (s *Study) checkStart() error {
+	for _, lambda := range s.Lambdas {
+		for _, seed := range append(slices.Clone(s.TuneSeeds), s.Seeds...) {
+			c := s.Config
+			c.Lambda, c.Seed = lambda, seed
+			setup, err := NewSetup(c)
+			if err != nil {
+				return err
+			}
+			if l := setup.Obj.Loss(setup.Obj.NewWorkspace(), setup.Params0, setup.Valid); math.IsNaN(l) || math.IsInf(l, 0) {
+				return fmt.Errorf("toy: λ = %g: the loss at the initial parameters of seed %d is %v: ½(λz₂ − ŷ₂)² overflows float64 once |λz₂| exceeds about 1e154; use a smaller |λ|", lambda, seed, l)
+			}
+		}
+	}
+	return nil
 }
 
 // Runs returns how many training runs Run makes.

@@ -170,4 +170,3 @@ func TestValidationThreshold(t *testing.T) {
 		t.Error("a negative threshold was accepted")
 	}
 }
-
