@@ -7,8 +7,8 @@
 // tuning seeds, under the same budget, and the medians are compared.
 //
 // A Study takes the problem as a function from a seed to a Problem, and the
-// methods as values (a name, a constructor from a learning rate and a
-// grid), so that a new problem or optimizer plugs in without touching this
+// methods as values (Candidates: a name, a constructor from a learning rate
+// and a grid), so that a new problem or optimizer plugs in without touching this
 // package.
 package experiment
 
@@ -55,8 +55,10 @@ func (p *Problem) Validate() error {
 	return nil
 }
 
-// Method is an optimizer under study.
-type Method struct {
+// Candidate is an optimizer under study: a name, a constructor of the
+// update rule (an optim.Method) from a learning rate, the rates to try and
+// its budget.
+type Candidate struct {
 	// Name labels the method in tables, figures and progress lines.
 	Name string
 	// Key is a short identifier for files and flags (e.g. "hig"); empty
@@ -76,6 +78,11 @@ type Method struct {
 	BatchSize int
 }
 
+// Method is the former name of Candidate.
+//
+// Deprecated: use Candidate; "Method" is optim.Method, the update rule.
+type Method = Candidate
+
 // Study is a fair comparison of Methods on the problem that Build returns
 // for a seed.
 type Study struct {
@@ -83,7 +90,7 @@ type Study struct {
 	// the same problem, so that every method starts from the same network
 	// and sees the same samples.
 	Build   func(seed uint64) (*Problem, error)
-	Methods []Method
+	Methods []Candidate
 	// Seeds are the evaluation seeds; zero length means 1 … 5.
 	Seeds []uint64
 	// TuneSeeds are the seeds of the learning-rate search; zero length
@@ -99,7 +106,7 @@ type Study struct {
 	Tune func(*train.Settings)
 	// Observe, if not nil, returns an extra recorder for one run (e.g. live
 	// progress while it trains), or nil.
-	Observe func(m Method, lr float64, seed uint64, tuning bool) train.Recorder
+	Observe func(m Candidate, lr float64, seed uint64, tuning bool) train.Recorder
 	// Track is the validation sample whose output path is recorded.
 	Track int
 	// Progress, if not nil, receives one line per finished run.
@@ -240,14 +247,14 @@ func (s *Study) Runs() int {
 }
 
 // Budget returns the budget of method m as text, e.g. "2000 steps".
-func (s *Study) Budget(m Method) string {
+func (s *Study) Budget(m Candidate) string {
 	if s.Settings.Duration > 0 {
 		return "wall-clock " + s.Settings.Duration.String()
 	}
 	return fmt.Sprintf("%d steps", s.steps(m))
 }
 
-func (s *Study) steps(m Method) int {
+func (s *Study) steps(m Candidate) int {
 	if m.Steps > 0 {
 		return m.Steps
 	}
@@ -317,7 +324,7 @@ func (s *Study) Run() (*Outcome, error) {
 // that stops early (divergence, a map's NaN, a panic: see train.Train) is
 // returned with Err set and Result.Status saying why; errors of set-up (the
 // problem, the method, the settings) are returned as error.
-func (s *Study) One(m Method, lr float64, seed uint64, tuning bool) (*Run, error) {
+func (s *Study) One(m Candidate, lr float64, seed uint64, tuning bool) (*Run, error) {
 	p, err := s.Build(seed)
 	if err != nil {
 		return nil, err

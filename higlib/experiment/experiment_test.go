@@ -2,6 +2,7 @@ package experiment_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -56,7 +57,7 @@ func toyStudy() experiment.Study {
 			}
 			return s.Problem(), nil
 		},
-		Methods: []experiment.Method{
+		Methods: []experiment.Candidate{
 			{Name: "Adam", Grid: []float64{1e-3, 1e-2}, New: adam},
 			{Name: "HIG", Grid: []float64{1}, Steps: 10, New: func(lr float64) (optim.Method, error) { return optim.HIG(lr), nil }},
 		},
@@ -198,7 +199,7 @@ func TestTuneAndObserve(t *testing.T) {
 	st.Methods[1].Steps = 0 // HIG takes the study's 20 steps
 	st.Tune = func(s *train.Settings) { s.Steps = 5 }
 	calls := map[bool]int{}
-	st.Observe = func(m experiment.Method, lr float64, seed uint64, tuning bool) train.Recorder {
+	st.Observe = func(m experiment.Candidate, lr float64, seed uint64, tuning bool) train.Recorder {
 		calls[tuning]++
 		return nil
 	}
@@ -279,4 +280,42 @@ func TestStudyKeepsFinishedRunsOnSetupError(t *testing.T) {
 		t.Fatalf("outcome %+v, error %v: want the 2 tuning runs and seed 1's run kept", out, err)
 	}
 	_ = out.Rows() // must not panic on methods that never ran
+}
+
+// Spec picks the optimizer by its Kind, not its key's text: the key "Adam"
+// (capitalised, as Lookup accepts) used to build gradient descent.
+func TestSpecNewByKind(t *testing.T) {
+	for _, c := range []struct {
+		spec experiment.Spec
+		want string
+	}{
+		{experiment.Spec{Key: "Adam", Kind: experiment.Adam}, "*optim.Adam"},
+		{experiment.Spec{Key: "anything", Kind: experiment.GradientDescent}, "*optim.GradientDescent"},
+		{experiment.Spec{Key: "hig", Kappa: 0.5}, "*optim.HalfInverse"},
+		{experiment.Spec{Key: "gn", Kind: experiment.HalfInverse, Kappa: 1}, "*optim.HalfInverse"},
+	} {
+		if got := fmt.Sprintf("%T", c.spec.New(1e-3, 0)); got != c.want {
+			t.Errorf("%+v: New builds %s, want %s", c.spec, got, c.want)
+		}
+	}
+	for _, spec := range []experiment.Spec{{Key: "adam"}, {Key: "x", Kind: experiment.HalfInverse}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%+v: New did not panic on a spec without a usable Kind", spec)
+				}
+			}()
+			spec.New(1, 0)
+		}()
+	}
+	// The tables of the toy say what each key is, and Lookup ignores case.
+	for _, key := range []string{"adam", "ADAM", "Adam"} {
+		s, err := experiment.Lookup(toy.Specs, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := s.New(1e-3, 0).(*optim.Adam); !ok {
+			t.Errorf("Lookup(%q).New is not Adam", key)
+		}
+	}
 }

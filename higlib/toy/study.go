@@ -231,7 +231,7 @@ func (s *Study) Run() (*Outcome, error) {
 	return out, nil
 }
 
-func (s *Study) summary(lambda float64, st *experiment.Study, m experiment.Method, r *experiment.Run) Summary {
+func (s *Study) summary(lambda float64, st *experiment.Study, m experiment.Candidate, r *experiment.Run) Summary {
 	spec, _ := Spec(m.Key)
 	sum := Summary{
 		Lambda: lambda, Method: m.Key, Seed: r.Seed, FinalLoss: r.Validation.Loss.Last(), Diverged: r.Err != nil,
