@@ -109,6 +109,11 @@ type Study struct {
 	Observe func(m Candidate, lr float64, seed uint64, tuning bool) train.Recorder
 	// Track is the validation sample whose output path is recorded.
 	Track int
+	// Below, if > 0, is a stopping rule: a run ends at its first record
+	// whose validation loss is at or below it, with status
+	// train.LossThreshold (see train.Validation.Below); zero means every
+	// run spends its whole budget.
+	Below float64
 	// Progress, if not nil, receives one line per finished run.
 	Progress func(line string)
 }
@@ -217,6 +222,9 @@ func (s *Study) Validate() error {
 	}
 	if s.Settings.Steps < 0 || s.Settings.Duration < 0 {
 		return errors.New("experiment: the budget must not be negative")
+	}
+	if !(s.Below >= 0) || math.IsInf(s.Below, 0) {
+		return fmt.Errorf("experiment: loss threshold %v must be a finite number ≥ 0", s.Below)
 	}
 	return nil
 }
@@ -340,7 +348,7 @@ func (s *Study) One(m Candidate, lr float64, seed uint64, tuning bool) (*Run, er
 	if r.Key == "" {
 		r.Key = m.Name
 	}
-	r.Validation = train.Validation{Obj: p.Obj, Data: p.Valid}
+	r.Validation = train.Validation{Obj: p.Obj, Data: p.Valid, Below: s.Below}
 	r.Saturation = train.Saturation{Obj: p.Obj, Data: p.Valid}
 	r.Track = train.Track{Obj: p.Obj, Data: p.Valid, Index: s.Track}
 	set := s.Settings
@@ -373,6 +381,8 @@ func (s *Study) One(m Candidate, lr float64, seed uint64, tuning bool) (*Run, er
 			m.Name, lr, kind, seed, r.Validation.Loss.Last(), res.Stats.Steps, res.Stats.Runtime.Seconds())
 		if r.Err != nil {
 			msg += " (stopped: " + r.Err.Error() + ")"
+		} else if res.Status == train.LossThreshold {
+			msg += fmt.Sprintf(" (reached the loss threshold %g)", s.Below)
 		}
 		s.Progress(msg)
 	}

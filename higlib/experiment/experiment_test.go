@@ -319,3 +319,32 @@ func TestSpecNewByKind(t *testing.T) {
 		}
 	}
 }
+
+// The stopping rule ends each run at its first validation loss at or below
+// the threshold, with status LossThreshold and its loss counted as final.
+func TestStudyStoppingRule(t *testing.T) {
+	full := toyStudy()
+	full.Methods = full.Methods[1:] // HIG, 10 steps
+	ref, err := full.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss := ref.Runs[0][0].Validation.Loss
+	below := loss[len(loss)/2].Value
+	st := toyStudy()
+	st.Methods = st.Methods[1:]
+	st.Below = below
+	out, err := st.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.Runs[0][0]
+	if r.Result.Status != train.LossThreshold || r.Err != nil || r.FinalLoss() > below || r.Result.Stats.Steps >= 10 {
+		t.Errorf("status %v, error %v, final loss %v after %d steps; want LossThreshold at ≤ %v before 10 steps",
+			r.Result.Status, r.Err, r.FinalLoss(), r.Result.Stats.Steps, below)
+	}
+	st.Below = math.NaN()
+	if err := st.Validate(); err == nil {
+		t.Error("a NaN threshold was accepted")
+	}
+}
