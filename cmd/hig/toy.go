@@ -61,7 +61,7 @@ func toyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if err := outdir.Check(*out); err != nil {
+	if err := outdir.Check(*out, toyNames(st.Lambdas)...); err != nil {
 		return err
 	}
 
@@ -161,8 +161,7 @@ func writeToy(ctx context.Context, dir string, st *toy.Study, res *toy.Outcome, 
 			if err != nil {
 				return err
 			}
-			name := fmt.Sprintf("toy_lambda%s.%s", strconv.FormatFloat(lambda, 'g', -1, 64), format)
-			files = append(files, outdir.File{Name: name, Data: b})
+			files = append(files, outdir.File{Name: toyFigure(lambda, format), Data: b})
 		}
 	}
 	table := res.Table()
@@ -184,4 +183,18 @@ func writeToy(ctx context.Context, dir string, st *toy.Study, res *toy.Outcome, 
 	}
 	fmt.Fprintf(stdout, "\n%s", table)
 	return nil
+}
+
+// toyFigure returns the file name of the figure of λ in format.
+func toyFigure(lambda float64, format string) string {
+	return fmt.Sprintf("toy_lambda%s.%s", strconv.FormatFloat(lambda, 'g', -1, 64), format)
+}
+
+// toyNames returns the names of the files "hig toy" writes for lambdas.
+func toyNames(lambdas []float64) []string {
+	names := []string{"toy_summary.json", "toy_tuning.json", "toy_results.md"}
+	for _, l := range lambdas {
+		names = append(names, toyFigure(l, "png"), toyFigure(l, "svg"))
+	}
+	return names
 }
