@@ -219,3 +219,20 @@ func TestToyRefusesDirectoryTarget(t *testing.T) {
 		t.Errorf("toy_summary.json is %q, want the old file", b)
 	}
 }
+
+// With every rate fixed by -lr there are no tuning runs: toy_tuning.json is
+// an empty list, [], as oscillators_tuning.json is, not null.
+func TestToyTuningEmptyList(t *testing.T) {
+	dir := t.TempDir()
+	args := append(append([]string{"toy"}, tiny...), "-methods", "adam,hig", "-lr", "adam=0.01,hig=1", "-lambda", "1", "-out", dir)
+	if code, _, stderr := runCmd(args...); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "toy_tuning.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(string(b)) != "[]" {
+		t.Errorf("toy_tuning.json is %q, want []", b)
+	}
+}

@@ -135,7 +135,9 @@ func floats(name, s string) ([]float64, error) {
 // memory and replaces the files in dir together (see internal/outdir).
 // Figures of other λ values that dir holds are left alone and named in a note.
 func writeToy(ctx context.Context, dir string, st *toy.Study, res *toy.Outcome, stdout io.Writer) error {
-	var eval, tune []toy.Summary
+	// Empty lists are written as [], not null (all rates given by -lr: no
+	// tuning runs), as the oscillators' files do.
+	eval, tune := []toy.Summary{}, []toy.Summary{}
 	for _, s := range res.Summaries {
 		if s.Tuning {
 			tune = append(tune, s)

@@ -378,7 +378,7 @@ func (s *Study) One(m Candidate, lr float64, seed uint64, tuning bool) (*Run, er
 			kind = "tuning seed"
 		}
 		msg := fmt.Sprintf("%-12s lr=%-6g %s %d: validation loss %.3g after %d steps in %.1f s",
-			m.Name, lr, kind, seed, r.Validation.Loss.Last(), res.Stats.Steps, res.Stats.Runtime.Seconds())
+			m.Name, lr, kind, seed, r.Validation.Loss.Last(), res.Step, res.Seconds)
 		if r.Err != nil {
 			msg += " (stopped: " + r.Err.Error() + ")"
 		} else if res.Status == train.LossThreshold {
@@ -426,7 +426,10 @@ type Row struct {
 	Median, Min, Max float64 // final validation loss; diverged runs count as +Inf
 	Diverged, Runs   int
 	Saturated        float64 // median share of saturated hidden activations at the end
-	Steps, Seconds   float64 // medians
+	// Steps and Seconds are the medians of the step and training time of
+	// each run's final loss (its last record; for a run that stopped early,
+	// not the updates it attempted after that).
+	Steps, Seconds float64
 }
 
 // Rows returns one Row per method.
@@ -438,8 +441,8 @@ func (o *Outcome) Rows() []Row {
 		for _, r := range o.Runs[i] {
 			losses = append(losses, r.FinalLoss())
 			sat = append(sat, r.Saturation.Saturated.Last())
-			steps = append(steps, float64(r.Result.Stats.Steps))
-			secs = append(secs, r.Result.Stats.Runtime.Seconds())
+			steps = append(steps, float64(r.Result.Step))
+			secs = append(secs, r.Result.Seconds)
 			if r.Err != nil {
 				div++
 			}

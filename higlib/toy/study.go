@@ -40,8 +40,8 @@ type Summary struct {
 	Seed        uint64  `json:"seed"`
 	FinalLoss   float64 `json:"final_loss"` // validation loss at the end (last finite value if diverged)
 	Diverged    bool    `json:"diverged"`
-	Steps       int     `json:"steps"`
-	WallSeconds float64 `json:"wall_seconds"`
+	Steps       int     `json:"steps"`        // the step of FinalLoss and the final parameters: the last record
+	WallSeconds float64 `json:"wall_seconds"` // training time at that step
 	ActMean     float64 `json:"act_mean"`
 	ActStd      float64 `json:"act_std"`
 	Saturated   float64 `json:"saturated"` // fraction of saturated hidden activations (train.Record.Saturated)
@@ -235,7 +235,7 @@ func (s *Study) summary(lambda float64, st *experiment.Study, m experiment.Candi
 	spec, _ := Spec(m.Key)
 	sum := Summary{
 		Lambda: lambda, Method: m.Key, Seed: r.Seed, FinalLoss: r.Validation.Loss.Last(), Diverged: r.Err != nil,
-		Steps: r.Result.Stats.Steps, WallSeconds: r.Result.Stats.Runtime.Seconds(),
+		Steps: r.Result.Step, WallSeconds: r.Result.Seconds,
 		ActMean: r.Saturation.Mean.Last(), ActStd: r.Saturation.Std.Last(), Saturated: r.Saturation.Saturated.Last(),
 		LearnRate: r.LearnRate, BatchSize: s.BatchSize, TrainSize: s.TrainSize, ValidSize: s.ValidSize,
 		Budget: st.Budget(m), Tuning: r.Tuning, Round32: s.Round32 && !spec.FirstOrder(),
