@@ -258,3 +258,57 @@ func TestEveryMethodTrainsWithInfidelity(t *testing.T) {
 		}
 	}
 }
+
+// Per-sample weights: sample i contributes W[i]·L_i to the batch mean and
+// W[i]·∂L/∂y_i to GradY; Grad agrees with finite differences on both paths.
+func TestEvalWithSampleWeights(t *testing.T) {
+	for si, st := range setups(t) {
+		o, params, data, idx := build(t, st, uint64(si)+60)
+		data.W = []float64{0.5, 2, 0, 1, 3, 1.5}
+		o.SampleLoss = objective.WeightedSquared{W: make([]float64, o.Dim())}
+		for k := range o.Dim() {
+			o.SampleLoss.(objective.WeightedSquared).W[k] = 1 + float64(k)
+		}
+		if err := o.Check(data); err != nil {
+			t.Fatal(err)
+		}
+		d, b, P := o.Dim(), len(idx), len(params)
+		ws := o.NewWorkspace()
+		full := optim.Local{Grad: make([]float64, P), GradY: make([]float64, b*d), Jac: &mat.Dense{}}
+		o.Eval(&full, ws, params, data, idx)
+		y, g := make([]float64, d), make([]float64, d)
+		var loss float64
+		for s, i := range idx {
+			o.Predict(y, ws, params, data.X.RawRowView(i))
+			loss += data.W[i] * o.SampleLoss.Eval(g, y, data.Y.RawRowView(i))
+			for k := range d {
+				if got, want := full.GradY[s*d+k], data.W[i]*g[k]/float64(b); !closeTo(got, want, exactTol) {
+					t.Errorf("%s: GradY[%d] = %v, want W·∂L/∂y / b = %v", st.name, s*d+k, got, want)
+				}
+			}
+		}
+		if loss /= float64(b); !closeTo(full.Loss, loss, exactTol) {
+			t.Errorf("%s: Loss = %v, want %v", st.name, full.Loss, loss)
+		}
+		lean := optim.Local{Grad: make([]float64, P)}
+		o.Eval(&lean, o.NewWorkspace(), params, data, idx)
+		fws := o.NewWorkspace()
+		want := fd.Gradient(nil, func(th []float64) float64 {
+			var l optim.Local
+			o.Eval(&l, fws, th, data, idx)
+			return l.Loss
+		}, params, &fd.Settings{Formula: fd.Central})
+		for c := range P {
+			if !closeTo(full.Grad[c], want[c], fdTol) || !closeTo(lean.Grad[c], want[c], fdTol) {
+				t.Errorf("%s: ∂L/∂θ_%d = %v (Jac), %v (backprop), finite difference %v", st.name, c, full.Grad[c], lean.Grad[c], want[c])
+			}
+		}
+	}
+	o, _, data, _ := build(t, setups(t)[0], 1)
+	for _, w := range [][]float64{{1, 2}, {1, 1, 1, 1, 1, -1}, {1, 1, 1, 1, 1, math.NaN()}} {
+		data.W = w
+		if err := o.Check(data); err == nil {
+			t.Errorf("Check accepted weights %v", w)
+		}
+	}
+}

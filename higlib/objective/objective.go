@@ -16,6 +16,7 @@ package objective
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/higlab/hig/internal/num"
@@ -85,6 +86,10 @@ func (o *Objective) Dim() int {
 // Data is a set of samples: row i of X is an input, row i of Y its target.
 type Data struct {
 	X, Y *mat.Dense
+	// W holds a weight per sample: sample i contributes W[i]·L(y_i, ŷ_i)
+	// to the batch mean (1/b) Σ_i, and W[i]·∂L/∂y_i to ∂L/∂y. Nil means
+	// every weight is 1 (and nothing is multiplied).
+	W []float64
 }
 
 // Len returns the number of samples.
@@ -112,6 +117,16 @@ func (o *Objective) Check(d Data) error {
 	}
 	if dy != o.Dim() {
 		return fmt.Errorf("objective: targets have %d columns, the physics output has %d", dy, o.Dim())
+	}
+	if d.W != nil {
+		if len(d.W) != n {
+			return fmt.Errorf("objective: %d samples but %d weights", n, len(d.W))
+		}
+		for i, w := range d.W {
+			if !(w >= 0) || math.IsInf(w, 0) {
+				return fmt.Errorf("objective: weight %d = %v must be a finite number ≥ 0", i, w)
+			}
+		}
 	}
 	for i := 0; i < n; i++ {
 		if !num.Finite(d.X.RawRowView(i)) {
@@ -199,7 +214,11 @@ func (o *Objective) Loss(ws *Workspace, params []float64, d Data) float64 {
 	var sum float64
 	for i := 0; i < n; i++ {
 		o.Predict(ws.y, ws, params, d.X.RawRowView(i))
-		sum += o.loss().Eval(nil, ws.y, d.Y.RawRowView(i))
+		l := o.loss().Eval(nil, ws.y, d.Y.RawRowView(i))
+		if d.W != nil {
+			l *= d.W[i]
+		}
+		sum += l
 	}
 	return sum / float64(n)
 }
@@ -404,7 +423,15 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 			}
 		}
 		g.at(i, "loss", loss)
-		sum += loss.Eval(ws.res, ws.y, t)
+		l := loss.Eval(ws.res, ws.y, t)
+		if d.W != nil {
+			w := d.W[i]
+			l *= w
+			for k := range ws.res {
+				ws.res[k] *= w
+			}
+		}
+		sum += l
 		if out.GradY != nil {
 			for k, r := range ws.res {
 				out.GradY[s*dim+k] = r * inv
