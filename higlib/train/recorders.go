@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime/debug"
 
 	"github.com/higlab/hig/internal/num"
 
@@ -177,10 +178,13 @@ func (v *Validation) Record(loc *Location, op Operation, _ *Stats) error {
 	if op == PostIteration {
 		return nil
 	}
-	l, ok := v.loss(loc.Params)
-	if !ok || !num.IsFinite(l) {
+	l, perr := v.loss(loc)
+	if perr != nil || !num.IsFinite(l) {
 		if err := v.Obj.Diagnose(v.ws, loc.Params, v.Data); err != nil {
 			return fmt.Errorf("validation %w", err)
+		}
+		if perr != nil { // a panic that Diagnose did not repeat
+			return perr
 		}
 		return fmt.Errorf("the validation loss is not finite (%v) although every physics output is: %w", l, ErrDiverged)
 	}
@@ -188,15 +192,15 @@ func (v *Validation) Record(loc *Location, op Operation, _ *Stats) error {
 	return nil
 }
 
-// loss returns the validation loss, or ok = false if evaluating it
+// loss returns the validation loss, or a *PanicError if evaluating it
 // panicked (Diagnose then names the sample).
-func (v *Validation) loss(params []float64) (l float64, ok bool) {
+func (v *Validation) loss(loc *Location) (l float64, err error) {
 	defer func() {
-		if recover() != nil {
-			ok = false
+		if r := recover(); r != nil {
+			err = &PanicError{Step: loc.Step, Value: r, Stack: debug.Stack()}
 		}
 	}()
-	return v.Obj.Loss(v.ws, params, v.Data), true
+	return v.Obj.Loss(v.ws, loc.Params, v.Data), nil
 }
 
 // Stop implements Stopper.
