@@ -175,16 +175,18 @@ func TestToyWritesFiles(t *testing.T) {
 func TestOverflowMessages(t *testing.T) {
 	cases := []struct {
 		args []string
+		code int
 		want string
 	}{
-		{[]string{"step", "-lambda", "1e300"}, "not finite"},
-		{[]string{"step", "-method", "gn", "-lr", "1e308"}, "learning rate"},
-		{[]string{"toy", "-lambda", "1e300", "-steps", "2", "-seeds", "1", "-quiet", "-out", t.TempDir()}, "not finite"},
+		{[]string{"step", "-lambda", "1e300"}, 1, "not finite"},
+		{[]string{"step", "-method", "gn", "-lr", "1e308"}, 1, "learning rate"},
+		// Refused before any run, as a usage error naming λ.
+		{[]string{"toy", "-lambda", "1e300", "-steps", "2", "-seeds", "1", "-quiet", "-out", t.TempDir()}, 2, "λ = 1e+300: the loss at the initial parameters of seed 1001 is +Inf"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCmd(c.args...)
-		if code != 1 || !strings.Contains(stderr, c.want) {
-			t.Errorf("hig %v: exit %d, stderr %q; want exit 1 and %q", c.args, code, stderr, c.want)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("hig %v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, c.code, c.want)
 		}
 	}
 }
