@@ -69,19 +69,31 @@ func (e *SampleError) Unwrap() error {
 	return ErrNotFinite
 }
 
+// Parts of a sample's evaluation, for guard.
+const (
+	partNetwork = iota
+	partMap
+	partLoss
+)
+
 // guard notes which part of which sample runs, so that a panic can be
-// turned into a SampleError naming it.
+// turned into a SampleError naming it. Two words, set per part per sample.
 type guard struct {
-	sample int
-	part   string
-	typ    any
+	sample, part int
 }
 
-func (g *guard) at(sample int, part string, typ any) { g.sample, g.part, g.typ = sample, part, typ }
+func (g *guard) at(sample, part int) { g.sample, g.part = sample, part }
 
 // recovered turns a recovered panic value into a SampleError.
-func (g *guard) recovered(r any) *SampleError {
-	return &SampleError{Sample: g.sample, Part: g.part, Type: fmt.Sprintf("%T", g.typ), Entry: -1, Panic: r, Stack: debug.Stack()}
+func (g *guard) recovered(o *Objective, r any) *SampleError {
+	name, typ := "network", any(o.Net)
+	switch g.part {
+	case partMap:
+		name, typ = "physics map", o.Phys
+	case partLoss:
+		name, typ = "loss", o.loss()
+	}
+	return &SampleError{Sample: g.sample, Part: name, Type: fmt.Sprintf("%T", typ), Entry: -1, Panic: r, Stack: debug.Stack()}
 }
 
 // checkMap returns a SampleError if the map's output y (or its Jacobian
@@ -112,23 +124,23 @@ func (o *Objective) Diagnose(ws *Workspace, params []float64, d Data) (err error
 	var g guard
 	defer func() {
 		if r := recover(); r != nil {
-			err = g.recovered(r)
+			err = g.recovered(o, r)
 		}
 	}()
 	for i := 0; i < d.Len(); i++ {
 		x := d.X.RawRowView(i)
-		g.at(i, "network", o.Net)
+		g.at(i, partNetwork)
 		z := ws.net.Forward(params, x)
 		if o.Phys == nil {
 			copy(ws.y, z)
 		} else {
-			g.at(i, "physics map", o.Phys)
+			g.at(i, partMap)
 			ws.phys.Eval(ws.y, nil, x, z)
 			if err := o.checkMap(i, ws.y, nil, z); err != nil {
 				return err
 			}
 		}
-		g.at(i, "loss", o.loss())
+		g.at(i, partLoss)
 		o.loss().Eval(nil, ws.y, d.Y.RawRowView(i))
 	}
 	return nil

@@ -379,7 +379,7 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 	var g guard
 	defer func() {
 		if r := recover(); r != nil {
-			err = g.recovered(r)
+			err = g.recovered(o, r)
 		}
 	}()
 	_, m := o.Net.Dims()
@@ -395,7 +395,7 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 	for s := s0; s < s1; s++ {
 		i := idx[s]
 		x, t := d.X.RawRowView(i), d.Y.RawRowView(i)
-		g.at(i, "network", o.Net)
+		g.at(i, partNetwork)
 		z := ws.net.Forward(params, x)
 		if out.Jac != nil && !seeded {
 			if ws.eye == nil {
@@ -410,20 +410,38 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 		case o.Phys == nil:
 			copy(ws.y, z)
 		case useVJP:
-			g.at(i, "physics map", o.Phys)
+			g.at(i, partMap)
 			ws.phys.Eval(ws.y, nil, x, z)
-			if err := o.checkMap(i, ws.y, nil, z); err != nil {
-				return 0, err
+			// With the default loss a NaN or Inf in y makes the loss NaN
+			// or Inf, so y is checked only then (below); a user's loss
+			// might not show it, or might panic on it.
+			if o.SampleLoss != nil {
+				if err := o.checkMap(i, ws.y, nil, z); err != nil {
+					return 0, err
+				}
 			}
 		default:
-			g.at(i, "physics map", o.Phys)
+			g.at(i, partMap)
 			ws.phys.Eval(ws.y, ws.pj, x, z)
 			if err := o.checkMap(i, ws.y, ws.pj, z); err != nil {
 				return 0, err
 			}
 		}
-		g.at(i, "loss", loss)
-		l := loss.Eval(ws.res, ws.y, t)
+		g.at(i, partLoss)
+		var l float64
+		if o.SampleLoss == nil { // HalfSquared, inline
+			for k := range ws.res {
+				ws.res[k] = ws.y[k] - t[k]
+			}
+			l = HalfSquaredError(ws.y, t)
+			if useVJP && !num.IsFinite(l) {
+				if err := o.checkMap(i, ws.y, nil, z); err != nil {
+					return 0, err
+				}
+			}
+		} else {
+			l = loss.Eval(ws.res, ws.y, t)
+		}
 		if d.W != nil {
 			w := d.W[i]
 			l *= w
@@ -442,7 +460,7 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 			if jac.Stride == P {
 				rows = jac.Data[s*dim*P : (s+1)*dim*P]
 			}
-			g.at(i, "network", o.Net)
+			g.at(i, partNetwork)
 			ws.net.SeededJacobian(rows, ws.pj, dim)
 			if jac.Stride != P {
 				for k := 0; k < dim; k++ {
@@ -487,9 +505,10 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 			if o.Phys == nil {
 				copy(ws.v, ws.res)
 			} else if useVJP {
-				g.at(i, "physics map", o.Phys)
+				g.at(i, partMap)
 				ws.vjp.VJP(ws.v, ws.res)
-				if k := num.FirstNotFinite(ws.v); k >= 0 && num.Finite(ws.res) {
+				if !num.Finite(ws.v) && num.Finite(ws.res) {
+					k := num.FirstNotFinite(ws.v)
 					return 0, &SampleError{Sample: i, Part: "physics map", Type: fmt.Sprintf("%T", o.Phys),
 						Product: true, Entry: k, Value: ws.v[k], MaxControl: num.MaxAbs(z)}
 				}
@@ -515,7 +534,7 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 					}
 				}
 			} else {
-				g.at(i, "network", o.Net)
+				g.at(i, partNetwork)
 				ws.net.Backprop(grad, ws.v)
 			}
 		}
