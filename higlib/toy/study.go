@@ -35,11 +35,16 @@ type Study struct {
 
 // Summary is one row of the study's results: one (λ, method, seed) run.
 type Summary struct {
-	Lambda      float64 `json:"lambda"`
-	Method      string  `json:"method"`
-	Seed        uint64  `json:"seed"`
-	FinalLoss   float64 `json:"final_loss"` // validation loss at the end (last finite value if diverged)
-	Diverged    bool    `json:"diverged"`
+	Lambda    float64 `json:"lambda"`
+	Method    string  `json:"method"`
+	Seed      uint64  `json:"seed"`
+	FinalLoss float64 `json:"final_loss"` // validation loss at the end (last finite value if diverged)
+	Diverged  bool    `json:"diverged"`   // the run stopped early with an error (see Status)
+	// Status and Error say why a run stopped before its budget (e.g.
+	// "Diverged", "MapNotFinite", "Panicked"); both are empty, and left
+	// out of the JSON, for a run that used its whole budget.
+	Status      string  `json:"status,omitempty"`
+	Error       string  `json:"error,omitempty"`
 	Steps       int     `json:"steps"`        // the step of FinalLoss and the final parameters: the last record
 	WallSeconds float64 `json:"wall_seconds"` // training time at that step
 	ActMean     float64 `json:"act_mean"`
@@ -242,6 +247,12 @@ func (s *Study) summary(lambda float64, st *experiment.Study, m experiment.Candi
 	}
 	if !spec.FirstOrder() {
 		sum.Tau, sum.Kappa = s.Tau, spec.Kappa
+	}
+	if st := r.Result.Status; st != train.StepLimit && st != train.TimeLimit {
+		sum.Status = st.String()
+	}
+	if r.Err != nil {
+		sum.Error = r.Err.Error()
 	}
 	return sum
 }

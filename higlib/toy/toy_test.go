@@ -230,6 +230,9 @@ func TestDivergedSummaryMatchesLastRecord(t *testing.T) {
 		t.Errorf("the run diverged right after a record (step %d); choose a set-up where it does not, or the test shows nothing", last.Step)
 	}
 	t.Logf("diverged after %d updates, last record at step %d", r.Result.Stats.Steps, last.Step)
+	if sum.Status != "Diverged" || !strings.Contains(sum.Error, "diverged") {
+		t.Errorf("summary status %q, error %q; want Diverged and the error", sum.Status, sum.Error)
+	}
 	if row := out.Outcomes[1].Rows()[0]; row.Steps != float64(last.Step) {
 		t.Errorf("row median steps %v, want %d", row.Steps, last.Step)
 	}
