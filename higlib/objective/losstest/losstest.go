@@ -155,6 +155,10 @@ func Check(tb testing.TB, l objective.Loss, dim int, c *Config) {
 			tb.Error(e)
 		}
 	}
+	if !tb.Failed() {
+		tb.Logf("losstest: %T passed at %d points of dimension %d: finite value and gradient, gradient against central differences, %d concurrent callers",
+			l, cfg.Points, dim, cfg.Goroutines)
+	}
 }
 
 // eval calls l.Eval and turns a panic into a test failure.
