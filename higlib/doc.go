@@ -12,14 +12,16 @@
 //     checks a user's simulator.
 //   - oscillator: the paper's chain of coupled nonlinear oscillators (RK4,
 //     adjoint Jacobian), a physics.Map.
-//   - objective: a network followed by a map, with the batch-mean loss, its
-//     gradient and the stacked (b·d) × P Jacobian with row i·d + k.
+//   - objective: a network followed by a map, with the batch mean of a
+//     per-sample Loss (½‖y − ŷ‖² by default), its gradient and the stacked
+//     (b·d) × P Jacobian with row i·d + k; objective/losstest checks a
+//     user's loss.
 //   - optim: gradient descent, Adam and the half-inverse step (κ = ½ HIG,
 //     κ = 1 Gauss-Newton), each a Method.
 //   - train: the training loop with Settings, Recorders (validation loss,
 //     saturation, tracked sample, history) and a Result.
-//   - experiment: fair comparisons of methods on a problem (tuning seeds,
-//     evaluation seeds, medians, tables, figures).
+//   - experiment: fair comparisons of Candidates (optimizers under study) on
+//     a problem (tuning seeds, evaluation seeds, medians, tables, figures).
 //   - figure: the chapter's three-panel figure and plotting helpers that
 //     never panic.
 //   - toy: the chapter's toy problem defined on the packages above.

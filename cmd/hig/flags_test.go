@@ -94,6 +94,8 @@ func TestFlagValidation(t *testing.T) {
 		{"step tau adam", []string{"step", "-method", "adam", "-tau", "1e-3"}, 2, "-tau do not apply to adam"},
 		// Numbers that are not numbers, and other edges.
 		{"toy lambda Inf", []string{"toy", "-lambda", "Inf"}, 2, "not a finite number"},
+		// λ whose loss overflows at the start: refused before any run, naming λ and why.
+		{"toy lambda 1e200", []string{"toy", "-lambda", "1,0.01,1e200"}, 2, "λ = 1e+200: the loss at the initial parameters"},
 		{"toy lr NaN", []string{"toy", "-lr", "hig=NaN"}, 2, "-lr: rate"},
 		{"toy lr Inf", []string{"toy", "-lr", "hig=Inf"}, 2, "-lr: rate"},
 		{"toy lr 0", []string{"toy", "-lr", "hig=0"}, 2, "-lr: rate"},

@@ -175,16 +175,27 @@ func TestToyWritesFiles(t *testing.T) {
 func TestOverflowMessages(t *testing.T) {
 	cases := []struct {
 		args []string
+		code int
 		want string
 	}{
-		{[]string{"step", "-lambda", "1e300"}, "not finite"},
-		{[]string{"step", "-method", "gn", "-lr", "1e308"}, "learning rate"},
-		{[]string{"toy", "-lambda", "1e300", "-steps", "2", "-seeds", "1", "-quiet", "-out", t.TempDir()}, "not finite"},
+		{[]string{"step", "-lambda", "1e300"}, 1, "not finite"},
+		{[]string{"step", "-method", "gn", "-lr", "1e308"}, 1, "learning rate"},
+		// Refused before any run, as a usage error naming λ.
+		{[]string{"toy", "-lambda", "1e300", "-steps", "2", "-seeds", "1", "-quiet", "-out", t.TempDir()}, 2, "λ = 1e+300: the loss at the initial parameters of seed 1001 is +Inf"},
 	}
 	for _, c := range cases {
 		code, _, stderr := runCmd(c.args...)
-		if code != 1 || !strings.Contains(stderr, c.want) {
-			t.Errorf("hig %v: exit %d, stderr %q; want exit 1 and %q", c.args, code, stderr, c.want)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("hig %v: exit %d, stderr %q; want exit %d and %q", c.args, code, stderr, c.code, c.want)
 		}
+	}
+}
+
+// Adam's overflow at λ = 1e150 comes from g² in its second moment, not from
+// the learning rate (which is 0.001 by default, not the flag's 0).
+func TestStepAdamOverflowMessage(t *testing.T) {
+	code, _, stderr := runCmd("step", "-method", "adam", "-lambda", "1e150")
+	if code != 1 || !strings.Contains(stderr, "second moment") || !strings.Contains(stderr, "-lambda 1e+150") || strings.Contains(stderr, "learning rate 0 ") {
+		t.Errorf("exit %d, stderr %q; want the second moment's overflow named", code, stderr)
 	}
 }

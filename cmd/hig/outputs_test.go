@@ -198,3 +198,41 @@ func TestToyLeavesOtherLambdas(t *testing.T) {
 		}
 	}
 }
+
+// An output folder in which one target name is a directory is refused
+// before any run (it used to fail half-way through the write, after the
+// summary had been replaced), and the old files stay as they were.
+func TestToyRefusesDirectoryTarget(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "toy_results.md"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "toy_summary.json"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := append(append([]string{"toy"}, tiny...), "-out", dir)
+	code, _, stderr := runCmd(args...)
+	if code == 0 || !strings.Contains(stderr, "toy_results.md: it is a directory") || strings.Contains(stderr, "runs;") {
+		t.Errorf("exit %d, stderr %q; want a refusal naming toy_results.md before any run", code, stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "toy_summary.json")); string(b) != "old" {
+		t.Errorf("toy_summary.json is %q, want the old file", b)
+	}
+}
+
+// With every rate fixed by -lr there are no tuning runs: toy_tuning.json is
+// an empty list, [], as oscillators_tuning.json is, not null.
+func TestToyTuningEmptyList(t *testing.T) {
+	dir := t.TempDir()
+	args := append(append([]string{"toy"}, tiny...), "-methods", "adam,hig", "-lr", "adam=0.01,hig=1", "-lambda", "1", "-out", dir)
+	if code, _, stderr := runCmd(args...); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "toy_tuning.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(string(b)) != "[]" {
+		t.Errorf("toy_tuning.json is %q, want []", b)
+	}
+}

@@ -63,7 +63,7 @@ func scalingCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(batches) < 2 || len(hidden) < 2 {
 		return usagef("-batches and -hidden need at least two values each")
 	}
-	if err := outdir.Check(*out); err != nil {
+	if err := outdir.Check(*out, "scaling.png", "scaling.svg", "scaling.json"); err != nil {
 		return err
 	}
 	res := scalingOutput{Reps: *reps, GOMAXPROCS: maxProcs()}

@@ -86,7 +86,10 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 	}
 	st, err := experiment.FirstStep(setup.Problem(), m, *batch)
 	if errors.Is(err, optim.ErrOverflow) {
-		return fmt.Errorf("the update overflows: the learning rate %g is too large", *lr)
+		if err != optim.ErrOverflow { // the method says why, e.g. Adam's g²
+			return fmt.Errorf("-method %s, -lambda %g: %v", *method, *lambda, err)
+		}
+		return fmt.Errorf("the update overflows: the learning rate %g is too large", learnRate(m))
 	}
 	if err != nil {
 		return err
@@ -95,13 +98,9 @@ func stepCmd(args []string, stdout, _ io.Writer) error {
 		Method: *method, Seed: *seed, Lambda: *lambda, Batch: *batch,
 		Params: setup.Params0, Loss: st.Loss, SingularValues: st.SingularValues, Update: st.Update,
 	}
-	switch m := m.(type) {
-	case *optim.HalfInverse:
-		res.LearnRate, res.Kappa, res.Tau, res.Mode = m.LearnRate, m.Kappa, m.Tau, m.Mode.String()
-	case *optim.Adam:
-		res.LearnRate = m.LearnRate
-	case *optim.GradientDescent:
-		res.LearnRate = m.LearnRate
+	res.LearnRate = learnRate(m)
+	if m, ok := m.(*optim.HalfInverse); ok {
+		res.Kappa, res.Tau, res.Mode = m.Kappa, m.Tau, m.Mode.String()
 	}
 	for _, i := range st.Batch {
 		res.X = append(res.X, setup.Train.X.At(i, 0))
@@ -143,4 +142,18 @@ func stepMethod(name string, lr, tau, kappa float64, mode halfinv.Mode, tauGiven
 	m := spec.New(lr, tau).(*optim.HalfInverse)
 	m.Mode = mode
 	return m, nil
+}
+
+// learnRate returns the learning rate m uses (after Init, its default when
+// none was given).
+func learnRate(m optim.Method) float64 {
+	switch m := m.(type) {
+	case *optim.HalfInverse:
+		return m.LearnRate
+	case *optim.Adam:
+		return m.LearnRate
+	case *optim.GradientDescent:
+		return m.LearnRate
+	}
+	return math.NaN()
 }

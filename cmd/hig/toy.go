@@ -61,7 +61,7 @@ func toyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	if err := outdir.Check(*out); err != nil {
+	if err := outdir.Check(*out, toyNames(st.Lambdas)...); err != nil {
 		return err
 	}
 
@@ -135,7 +135,9 @@ func floats(name, s string) ([]float64, error) {
 // memory and replaces the files in dir together (see internal/outdir).
 // Figures of other λ values that dir holds are left alone and named in a note.
 func writeToy(ctx context.Context, dir string, st *toy.Study, res *toy.Outcome, stdout io.Writer) error {
-	var eval, tune []toy.Summary
+	// Empty lists are written as [], not null (all rates given by -lr: no
+	// tuning runs), as the oscillators' files do.
+	eval, tune := []toy.Summary{}, []toy.Summary{}
 	for _, s := range res.Summaries {
 		if s.Tuning {
 			tune = append(tune, s)
@@ -161,8 +163,7 @@ func writeToy(ctx context.Context, dir string, st *toy.Study, res *toy.Outcome, 
 			if err != nil {
 				return err
 			}
-			name := fmt.Sprintf("toy_lambda%s.%s", strconv.FormatFloat(lambda, 'g', -1, 64), format)
-			files = append(files, outdir.File{Name: name, Data: b})
+			files = append(files, outdir.File{Name: toyFigure(lambda, format), Data: b})
 		}
 	}
 	table := res.Table()
@@ -184,4 +185,18 @@ func writeToy(ctx context.Context, dir string, st *toy.Study, res *toy.Outcome, 
 	}
 	fmt.Fprintf(stdout, "\n%s", table)
 	return nil
+}
+
+// toyFigure returns the file name of the figure of λ in format.
+func toyFigure(lambda float64, format string) string {
+	return fmt.Sprintf("toy_lambda%s.%s", strconv.FormatFloat(lambda, 'g', -1, 64), format)
+}
+
+// toyNames returns the names of the files "hig toy" writes for lambdas.
+func toyNames(lambdas []float64) []string {
+	names := []string{"toy_summary.json", "toy_tuning.json", "toy_results.md"}
+	for _, l := range lambdas {
+		names = append(names, toyFigure(l, "png"), toyFigure(l, "svg"))
+	}
+	return names
 }

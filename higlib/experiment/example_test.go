@@ -66,7 +66,7 @@ func Example_pendulum() {
 			net.Init(p.Params0, rng)
 			return p, nil
 		},
-		Methods: []experiment.Method{
+		Methods: []experiment.Candidate{
 			{Name: "Adam", Grid: []float64{0.003, 0.01, 0.03}, New: func(lr float64) (optim.Method, error) { return &optim.Adam{LearnRate: lr}, nil }},
 			{Name: "HIG", Grid: []float64{0.3, 1}, New: func(lr float64) (optim.Method, error) { return optim.HIG(lr), nil }},
 		},

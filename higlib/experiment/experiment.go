@@ -7,8 +7,8 @@
 // tuning seeds, under the same budget, and the medians are compared.
 //
 // A Study takes the problem as a function from a seed to a Problem, and the
-// methods as values (a name, a constructor from a learning rate and a
-// grid), so that a new problem or optimizer plugs in without touching this
+// methods as values (Candidates: a name, a constructor from a learning rate
+// and a grid), so that a new problem or optimizer plugs in without touching this
 // package.
 package experiment
 
@@ -55,8 +55,10 @@ func (p *Problem) Validate() error {
 	return nil
 }
 
-// Method is an optimizer under study.
-type Method struct {
+// Candidate is an optimizer under study: a name, a constructor of the
+// update rule (an optim.Method) from a learning rate, the rates to try and
+// its budget.
+type Candidate struct {
 	// Name labels the method in tables, figures and progress lines.
 	Name string
 	// Key is a short identifier for files and flags (e.g. "hig"); empty
@@ -76,6 +78,11 @@ type Method struct {
 	BatchSize int
 }
 
+// Method is the former name of Candidate.
+//
+// Deprecated: use Candidate; "Method" is optim.Method, the update rule.
+type Method = Candidate
+
 // Study is a fair comparison of Methods on the problem that Build returns
 // for a seed.
 type Study struct {
@@ -83,7 +90,7 @@ type Study struct {
 	// the same problem, so that every method starts from the same network
 	// and sees the same samples.
 	Build   func(seed uint64) (*Problem, error)
-	Methods []Method
+	Methods []Candidate
 	// Seeds are the evaluation seeds; zero length means 1 … 5.
 	Seeds []uint64
 	// TuneSeeds are the seeds of the learning-rate search; zero length
@@ -99,9 +106,14 @@ type Study struct {
 	Tune func(*train.Settings)
 	// Observe, if not nil, returns an extra recorder for one run (e.g. live
 	// progress while it trains), or nil.
-	Observe func(m Method, lr float64, seed uint64, tuning bool) train.Recorder
+	Observe func(m Candidate, lr float64, seed uint64, tuning bool) train.Recorder
 	// Track is the validation sample whose output path is recorded.
 	Track int
+	// Below, if > 0, is a stopping rule: a run ends at its first record
+	// whose validation loss is at or below it, with status
+	// train.LossThreshold (see train.Validation.Below); zero means every
+	// run spends its whole budget.
+	Below float64
 	// Progress, if not nil, receives one line per finished run.
 	Progress func(line string)
 }
@@ -211,6 +223,9 @@ func (s *Study) Validate() error {
 	if s.Settings.Steps < 0 || s.Settings.Duration < 0 {
 		return errors.New("experiment: the budget must not be negative")
 	}
+	if !(s.Below >= 0) || math.IsInf(s.Below, 0) {
+		return fmt.Errorf("experiment: loss threshold %v must be a finite number ≥ 0", s.Below)
+	}
 	return nil
 }
 
@@ -240,14 +255,14 @@ func (s *Study) Runs() int {
 }
 
 // Budget returns the budget of method m as text, e.g. "2000 steps".
-func (s *Study) Budget(m Method) string {
+func (s *Study) Budget(m Candidate) string {
 	if s.Settings.Duration > 0 {
 		return "wall-clock " + s.Settings.Duration.String()
 	}
 	return fmt.Sprintf("%d steps", s.steps(m))
 }
 
-func (s *Study) steps(m Method) int {
+func (s *Study) steps(m Candidate) int {
 	if m.Steps > 0 {
 		return m.Steps
 	}
@@ -258,7 +273,12 @@ func (s *Study) steps(m Method) int {
 }
 
 // Run tunes and runs the study: for each method in turn, the tuning runs
-// (grid-major, then by tuning seed) and then the evaluation runs.
+// (grid-major, then by tuning seed) and then the evaluation runs. A run
+// that stops early (divergence, a physics map's NaN, a panic in the user's
+// map or network) is recorded with its Err and the study goes on. An error
+// of set-up (Build, Problem.Validate, a method's constructor) ends the
+// study: Run then returns it together with the Outcome of the runs
+// finished so far.
 func (s *Study) Run() (*Outcome, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -275,7 +295,7 @@ func (s *Study) Run() (*Outcome, error) {
 				for _, seed := range s.TuneSeeds {
 					r, err := s.One(m, lr, seed, true)
 					if err != nil {
-						return nil, err
+						return out, err
 					}
 					out.Tuning[i] = append(out.Tuning[i], r)
 					losses = append(losses, r.FinalLoss())
@@ -300,7 +320,7 @@ func (s *Study) Run() (*Outcome, error) {
 		for _, seed := range s.Seeds {
 			r, err := s.One(m, best, seed, false)
 			if err != nil {
-				return nil, err
+				return out, err
 			}
 			out.Runs[i] = append(out.Runs[i], r)
 		}
@@ -309,9 +329,10 @@ func (s *Study) Run() (*Outcome, error) {
 }
 
 // One trains method m with learning rate lr on the problem of seed. A run
-// that stops early (divergence) is returned with Err set; errors of set-up
-// (the problem, the method, the settings) are returned as error.
-func (s *Study) One(m Method, lr float64, seed uint64, tuning bool) (*Run, error) {
+// that stops early (divergence, a map's NaN, a panic: see train.Train) is
+// returned with Err set and Result.Status saying why; errors of set-up (the
+// problem, the method, the settings) are returned as error.
+func (s *Study) One(m Candidate, lr float64, seed uint64, tuning bool) (*Run, error) {
 	p, err := s.Build(seed)
 	if err != nil {
 		return nil, err
@@ -327,7 +348,7 @@ func (s *Study) One(m Method, lr float64, seed uint64, tuning bool) (*Run, error
 	if r.Key == "" {
 		r.Key = m.Name
 	}
-	r.Validation = train.Validation{Obj: p.Obj, Data: p.Valid}
+	r.Validation = train.Validation{Obj: p.Obj, Data: p.Valid, Below: s.Below}
 	r.Saturation = train.Saturation{Obj: p.Obj, Data: p.Valid}
 	r.Track = train.Track{Obj: p.Obj, Data: p.Valid, Index: s.Track}
 	set := s.Settings
@@ -357,9 +378,11 @@ func (s *Study) One(m Method, lr float64, seed uint64, tuning bool) (*Run, error
 			kind = "tuning seed"
 		}
 		msg := fmt.Sprintf("%-12s lr=%-6g %s %d: validation loss %.3g after %d steps in %.1f s",
-			m.Name, lr, kind, seed, r.Validation.Loss.Last(), res.Stats.Steps, res.Stats.Runtime.Seconds())
+			m.Name, lr, kind, seed, r.Validation.Loss.Last(), res.Step, res.Seconds)
 		if r.Err != nil {
 			msg += " (stopped: " + r.Err.Error() + ")"
+		} else if res.Status == train.LossThreshold {
+			msg += fmt.Sprintf(" (reached the loss threshold %g)", s.Below)
 		}
 		s.Progress(msg)
 	}
@@ -403,7 +426,10 @@ type Row struct {
 	Median, Min, Max float64 // final validation loss; diverged runs count as +Inf
 	Diverged, Runs   int
 	Saturated        float64 // median share of saturated hidden activations at the end
-	Steps, Seconds   float64 // medians
+	// Steps and Seconds are the medians of the step and training time of
+	// each run's final loss (its last record; for a run that stopped early,
+	// not the updates it attempted after that).
+	Steps, Seconds float64
 }
 
 // Rows returns one Row per method.
@@ -415,11 +441,15 @@ func (o *Outcome) Rows() []Row {
 		for _, r := range o.Runs[i] {
 			losses = append(losses, r.FinalLoss())
 			sat = append(sat, r.Saturation.Saturated.Last())
-			steps = append(steps, float64(r.Result.Stats.Steps))
-			secs = append(secs, r.Result.Stats.Runtime.Seconds())
+			steps = append(steps, float64(r.Result.Step))
+			secs = append(secs, r.Result.Seconds)
 			if r.Err != nil {
 				div++
 			}
+		}
+		if len(losses) == 0 { // a study that ended before this method ran
+			rows[i] = Row{Method: name, Median: math.NaN(), Min: math.NaN(), Max: math.NaN(), Saturated: math.NaN(), Steps: math.NaN(), Seconds: math.NaN()}
+			continue
 		}
 		rows[i] = Row{Method: name, LearnRate: o.Best[i], Median: Median(losses), Min: slices.Min(losses), Max: slices.Max(losses),
 			Diverged: div, Runs: len(o.Runs[i]), Saturated: Median(sat), Steps: Median(steps), Seconds: Median(secs)}

@@ -2,12 +2,15 @@ package experiment_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 
 	"github.com/higlab/hig/higlib/experiment"
+	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
+	"github.com/higlab/hig/higlib/physics"
 	"github.com/higlab/hig/higlib/physics/physicstest"
 	"github.com/higlab/hig/higlib/toy"
 	"github.com/higlab/hig/higlib/train"
@@ -54,7 +57,7 @@ func toyStudy() experiment.Study {
 			}
 			return s.Problem(), nil
 		},
-		Methods: []experiment.Method{
+		Methods: []experiment.Candidate{
 			{Name: "Adam", Grid: []float64{1e-3, 1e-2}, New: adam},
 			{Name: "HIG", Grid: []float64{1}, Steps: 10, New: func(lr float64) (optim.Method, error) { return optim.HIG(lr), nil }},
 		},
@@ -196,7 +199,7 @@ func TestTuneAndObserve(t *testing.T) {
 	st.Methods[1].Steps = 0 // HIG takes the study's 20 steps
 	st.Tune = func(s *train.Settings) { s.Steps = 5 }
 	calls := map[bool]int{}
-	st.Observe = func(m experiment.Method, lr float64, seed uint64, tuning bool) train.Recorder {
+	st.Observe = func(m experiment.Candidate, lr float64, seed uint64, tuning bool) train.Recorder {
 		calls[tuning]++
 		return nil
 	}
@@ -214,5 +217,134 @@ func TestTuneAndObserve(t *testing.T) {
 	}
 	if calls[true] != 2 || calls[false] != 4 {
 		t.Errorf("Observe called %d times for tuning and %d for evaluation runs, want 2 and 4", calls[true], calls[false])
+	}
+}
+
+// panicky is a map that panics: a user's simulator with a bug.
+type panicky struct{ physics.Scale }
+
+func (p panicky) NewEvaluator() physics.Evaluator { return p }
+func (p panicky) Eval(y, jac, x, z []float64) {
+	if x[0] > 0.9 {
+		panic("index out of range in the user's simulator")
+	}
+	p.Scale.Eval(y, jac, x, z)
+}
+
+// A panic in a user's map for one seed is that run's error: the study
+// records it (status Panicked, +Inf loss) and goes on with the other runs.
+func TestStudySurvivesAPanickingMap(t *testing.T) {
+	st := toyStudy()
+	build := st.Build
+	st.Build = func(seed uint64) (*experiment.Problem, error) {
+		p, err := build(seed)
+		if err == nil && seed == 2 {
+			p.Obj.Phys = panicky{p.Obj.Phys.(physics.Scale)}
+		}
+		return p, err
+	}
+	out, err := st.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, runs := range out.Runs {
+		if len(runs) != 2 {
+			t.Fatalf("%s: %d runs, want 2", out.Methods[i], len(runs))
+		}
+		good, bad := runs[0], runs[1]
+		if good.Err != nil || good.Result.Status != train.StepLimit {
+			t.Errorf("%s seed 1: %v, %v", out.Methods[i], good.Result.Status, good.Err)
+		}
+		if bad.Result.Status != train.Panicked || !errors.Is(bad.Err, objective.ErrPanic) || !math.IsInf(bad.FinalLoss(), 1) {
+			t.Errorf("%s seed 2: status %v, error %v, loss %v; want Panicked, +Inf", out.Methods[i], bad.Result.Status, bad.Err, bad.FinalLoss())
+		}
+	}
+	if r := out.Rows()[0]; r.Diverged != 1 || r.Runs != 2 {
+		t.Errorf("row %+v: want 1 of 2 runs stopped early", r)
+	}
+}
+
+// A set-up error ends the study, but the runs finished before it are
+// returned with the error.
+func TestStudyKeepsFinishedRunsOnSetupError(t *testing.T) {
+	st := toyStudy()
+	build := st.Build
+	st.Build = func(seed uint64) (*experiment.Problem, error) {
+		if seed == 2 {
+			return nil, errors.New("no problem for seed 2")
+		}
+		return build(seed)
+	}
+	out, err := st.Run()
+	if err == nil || out == nil || len(out.Tuning[0]) != 2 || len(out.Runs[0]) != 1 {
+		t.Fatalf("outcome %+v, error %v: want the 2 tuning runs and seed 1's run kept", out, err)
+	}
+	_ = out.Rows() // must not panic on methods that never ran
+}
+
+// Spec picks the optimizer by its Kind, not its key's text: the key "Adam"
+// (capitalised, as Lookup accepts) used to build gradient descent.
+func TestSpecNewByKind(t *testing.T) {
+	for _, c := range []struct {
+		spec experiment.Spec
+		want string
+	}{
+		{experiment.Spec{Key: "Adam", Kind: experiment.Adam}, "*optim.Adam"},
+		{experiment.Spec{Key: "anything", Kind: experiment.GradientDescent}, "*optim.GradientDescent"},
+		{experiment.Spec{Key: "hig", Kappa: 0.5}, "*optim.HalfInverse"},
+		{experiment.Spec{Key: "gn", Kind: experiment.HalfInverse, Kappa: 1}, "*optim.HalfInverse"},
+	} {
+		if got := fmt.Sprintf("%T", c.spec.New(1e-3, 0)); got != c.want {
+			t.Errorf("%+v: New builds %s, want %s", c.spec, got, c.want)
+		}
+	}
+	for _, spec := range []experiment.Spec{{Key: "adam"}, {Key: "x", Kind: experiment.HalfInverse}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%+v: New did not panic on a spec without a usable Kind", spec)
+				}
+			}()
+			spec.New(1, 0)
+		}()
+	}
+	// The tables of the toy say what each key is, and Lookup ignores case.
+	for _, key := range []string{"adam", "ADAM", "Adam"} {
+		s, err := experiment.Lookup(toy.Specs, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := s.New(1e-3, 0).(*optim.Adam); !ok {
+			t.Errorf("Lookup(%q).New is not Adam", key)
+		}
+	}
+}
+
+// The stopping rule ends each run at its first validation loss at or below
+// the threshold, with status LossThreshold and its loss counted as final.
+func TestStudyStoppingRule(t *testing.T) {
+	full := toyStudy()
+	full.Methods = full.Methods[1:] // HIG, 10 steps
+	ref, err := full.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss := ref.Runs[0][0].Validation.Loss
+	below := loss[len(loss)/2].Value
+	st := toyStudy()
+	st.Methods = st.Methods[1:]
+	st.Below = below
+	out, err := st.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.Runs[0][0]
+	if r.Result.Status != train.LossThreshold || r.Err != nil || r.FinalLoss() > below || r.Result.Stats.Steps >= 10 {
+		t.Errorf("status %v, error %v, final loss %v after %d steps; want LossThreshold at ≤ %v before 10 steps",
+			r.Result.Status, r.Err, r.FinalLoss(), r.Result.Stats.Steps, below)
+	}
+	st.Below = math.NaN()
+	if err := st.Validate(); err == nil {
+		t.Error("a NaN threshold was accepted")
 	}
 }

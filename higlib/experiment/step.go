@@ -44,7 +44,9 @@ func FirstStep(p *Problem, m optim.Method, b int) (*Step, error) {
 		idx[i] = i
 	}
 	loc := optim.Local{Grad: make([]float64, P), GradY: make([]float64, b*obj.Dim()), Jac: &mat.Dense{}}
-	obj.Eval(&loc, obj.NewWorkspace(), p.Params0, p.Train, idx)
+	if err := obj.Eval(&loc, obj.NewWorkspace(), p.Params0, p.Train, idx); err != nil {
+		return nil, fmt.Errorf("experiment: training %w", err)
+	}
 	if !num.IsFinite(loc.Loss) || !num.Finite(loc.Grad) {
 		return nil, errors.New("experiment: the loss at the initial parameters is not finite: the outputs overflow")
 	}

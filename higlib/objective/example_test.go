@@ -48,3 +48,20 @@ func ExampleObjective_Eval() {
 	// gradY [-0.5 0.5]
 	// jac [[2, 2], [4, 2]]
 }
+
+// The chapter's toy loss ½(z₁ − ŷ₁)² + ½(λz₂ − ŷ₂)² with λ = 0.01 is badly
+// scaled in z₂; a weighted loss ½ Σ w_k (y_k − ŷ_k)² can change that. At
+// y = (1, 2), ŷ = (0, 0) and w = (1, 100): L = ½(1 + 100·4) = 200.5 and
+// ∂L/∂y = (w₁(y₁ − ŷ₁), w₂(y₂ − ŷ₂)) = (1, 200).
+func ExampleWeightedSquared() {
+	l, err := objective.NewWeightedSquared(1, 100)
+	if err != nil {
+		panic(err)
+	}
+	grad := make([]float64, 2)
+	fmt.Println("L =", l.Eval(grad, []float64{1, 2}, []float64{0, 0}))
+	fmt.Println("∂L/∂y =", grad)
+	// Output:
+	// L = 200.5
+	// ∂L/∂y = [1 200]
+}

@@ -1,20 +1,23 @@
 // Package objective puts a network and a physics map together into the
 // training objective of physics-based deep learning,
 //
-//	L(θ) = (1/b) Σ_i ½ ‖P(f(x_i; θ)) − ŷ_i‖²,
+//	L(θ) = (1/b) Σ_i L(P(x_i, f(x_i; θ)), ŷ_i),
 //
-// and computes what the optimizers need from a mini-batch: the loss, its
+// with a per-sample Loss L that defaults to ½‖y − ŷ‖², and computes what the optimizers need from a mini-batch: the loss, its
 // gradient with respect to the parameters, its gradient g with respect to the
 // physics outputs y_i = P(f(x_i; θ)), and the per-sample Jacobians ∂y_i/∂θ
 // stacked into one (b·d) × P matrix with row i·d + k = ∂y_{i,k}/∂θ, as
 // the Half-Inverse Gradients chapter of the Physics-based Deep Learning book
 // (section "Constructing the Jacobian") and the authors' code do. Because the
-// loss is a batch mean, g carries the factor 1/b: g_{i·d+k} = (y_{i,k} − ŷ_{i,k})/b.
+// loss is a batch mean, g carries the factor 1/b: g_{i·d+k} = ∂L(y_i, ŷ_i)/∂y_{i,k} / b,
+// which for ½‖y − ŷ‖² is (y_{i,k} − ŷ_{i,k})/b.
 package objective
 
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/higlab/hig/internal/num"
 
@@ -28,12 +31,23 @@ import (
 )
 
 // Objective is a network followed by a physics map, compared with targets
-// by the batch-mean squared error above. The map receives each sample's
+// by the batch mean of a per-sample loss. The map receives each sample's
 // input x (the same row of Data.X that the network receives) and the
 // network's output z.
 type Objective struct {
 	Net  nn.Network
 	Phys physics.Map // nil means the identity, y = z
+	// SampleLoss compares one sample's output with its target; nil means
+	// HalfSquared, ½‖y − ŷ‖². Set it after New, before Check and training.
+	SampleLoss Loss
+}
+
+// loss returns the sample loss in use.
+func (o *Objective) loss() Loss {
+	if o.SampleLoss == nil {
+		return HalfSquared{}
+	}
+	return o.SampleLoss
 }
 
 // New returns an objective after checking that the network's output feeds
@@ -72,6 +86,10 @@ func (o *Objective) Dim() int {
 // Data is a set of samples: row i of X is an input, row i of Y its target.
 type Data struct {
 	X, Y *mat.Dense
+	// W holds a weight per sample: sample i contributes W[i]·L(y_i, ŷ_i)
+	// to the batch mean (1/b) Σ_i, and W[i]·∂L/∂y_i to ∂L/∂y. Nil means
+	// every weight is 1 (and nothing is multiplied).
+	W []float64
 }
 
 // Len returns the number of samples.
@@ -100,6 +118,16 @@ func (o *Objective) Check(d Data) error {
 	if dy != o.Dim() {
 		return fmt.Errorf("objective: targets have %d columns, the physics output has %d", dy, o.Dim())
 	}
+	if d.W != nil {
+		if len(d.W) != n {
+			return fmt.Errorf("objective: %d samples but %d weights", n, len(d.W))
+		}
+		for i, w := range d.W {
+			if !(w >= 0) || math.IsInf(w, 0) {
+				return fmt.Errorf("objective: weight %d = %v must be a finite number ≥ 0", i, w)
+			}
+		}
+	}
 	for i := 0; i < n; i++ {
 		if !num.Finite(d.X.RawRowView(i)) {
 			return fmt.Errorf("objective: input %d holds NaN or Inf", i)
@@ -107,6 +135,25 @@ func (o *Objective) Check(d Data) error {
 		if !num.Finite(d.Y.RawRowView(i)) {
 			return fmt.Errorf("objective: target %d holds NaN or Inf", i)
 		}
+	}
+	return o.checkLoss(d.Y.RawRowView(0))
+}
+
+// checkLoss evaluates the sample loss once, at y = t for the target t, and
+// returns an error if it panics (e.g. weights of another length) or gives
+// a value or gradient that is not finite.
+func (o *Objective) checkLoss(t []float64) (err error) {
+	if o.SampleLoss == nil {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("objective: the loss %T fails on an output of length %d: %v", o.SampleLoss, len(t), r)
+		}
+	}()
+	y, g := slices.Clone(t), make([]float64, len(t))
+	if l := o.SampleLoss.Eval(g, y, t); !num.IsFinite(l) || !num.Finite(g) {
+		return fmt.Errorf("objective: the loss %T at y = target 0 gives the value %v and a gradient %v: not finite", o.SampleLoss, l, g)
 	}
 	return nil
 }
@@ -118,7 +165,7 @@ type Workspace struct {
 	net    nn.Evaluator
 	phys   physics.Evaluator
 	vjp    physics.VJPEvaluator // phys, if it computes products itself
-	y, res []float64            // physics output and residual of one sample
+	y, res []float64            // physics output of one sample and its loss gradient ∂L/∂y
 	pj     []float64            // ∂P/∂z, d × m
 	fj     []float64            // ∂f/∂θ, m × P, or d × P for seeded rows
 	v      []float64            // (∂P/∂z)ᵀ r, length m
@@ -126,6 +173,7 @@ type Workspace struct {
 
 	grad []float64 // partial gradient of one chunk of the parallel Eval
 	loss float64   // partial loss sum of that chunk
+	err  error     // that chunk's SampleError
 	par  *evalPar  // parallel state, created by the first large Eval
 }
 
@@ -166,19 +214,13 @@ func (o *Objective) Loss(ws *Workspace, params []float64, d Data) float64 {
 	var sum float64
 	for i := 0; i < n; i++ {
 		o.Predict(ws.y, ws, params, d.X.RawRowView(i))
-		sum += HalfSquaredError(ws.y, d.Y.RawRowView(i))
+		l := o.loss().Eval(nil, ws.y, d.Y.RawRowView(i))
+		if d.W != nil {
+			l *= d.W[i]
+		}
+		sum += l
 	}
 	return sum / float64(n)
-}
-
-// HalfSquaredError returns one sample's loss ½‖y − t‖².
-func HalfSquaredError(y, t []float64) float64 {
-	var s float64
-	for k := range y {
-		r := y[k] - t[k]
-		s += r * r
-	}
-	return s / 2
 }
 
 // Thresholds of the parallel Eval. The stacked Jacobian is split into
@@ -210,10 +252,23 @@ var forceSerial bool
 // internal/par, each with its own network workspace, writing disjoint rows
 // of Jac and GradY and its own partial loss and gradient; the partial sums
 // are then added in chunk order, so the result does not depend on timing.
-func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Data, idx []int) {
+//
+// Eval returns a *SampleError (see there) for the first sample, in
+// mini-batch order, whose physics map returned NaN or Inf for finite
+// arguments, in its value or its Jacobian, or whose network, map or loss
+// panicked; out is then not usable.
+func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Data, idx []int) error {
 	b, dim, P := len(idx), o.Dim(), o.Net.NumParams()
 	if b == 0 {
 		panic("objective: empty mini-batch")
+	}
+	if len(params) != P {
+		panic(fmt.Sprintf("objective: len(params) = %d, want %d", len(params), P))
+	}
+	for _, i := range idx {
+		if i < 0 || i >= d.Len() {
+			panic(fmt.Sprintf("objective: sample index %d outside 0…%d", i, d.Len()-1))
+		}
 	}
 	if out.Grad != nil {
 		if len(out.Grad) != P {
@@ -236,13 +291,21 @@ func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Da
 	}
 	inv := 1 / float64(b)
 	if out.Jac == nil || b < evalChunks || b*dim*P < parMinEntries {
-		out.Loss = o.evalRange(out, ws, params, d, idx, jac, 0, b, out.Grad) * inv
-		return
+		sum, err := o.evalRange(out, ws, params, d, idx, jac, 0, b, out.Grad)
+		out.Loss = sum * inv
+		return err
 	}
 	pe := ws.parallel(o)
 	pe.job = evalJob{o: o, out: out, params: params, d: d, idx: idx, jac: jac, chunks: pe.chunks}
 	pe.group.Do(&pe.job, evalChunks, forceSerial)
 	pe.job = evalJob{}
+	for _, cw := range pe.chunks {
+		if cw.err != nil {
+			err := cw.err
+			cw.err = nil
+			return err
+		}
+	}
 	var sum float64
 	for c, cw := range pe.chunks {
 		sum += cw.loss
@@ -258,6 +321,7 @@ func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Da
 		}
 	}
 	out.Loss = sum * inv
+	return nil
 }
 
 // evalPar is the state of the parallel Eval, kept in the Workspace.
@@ -303,13 +367,21 @@ func (j *evalJob) Run(c int) {
 		grad = cw.grad
 		clear(grad)
 	}
-	cw.loss = j.o.evalRange(j.out, cw, j.params, j.d, j.idx, j.jac, s0, s1, grad)
+	cw.loss, cw.err = j.o.evalRange(j.out, cw, j.params, j.d, j.idx, j.jac, s0, s1, grad)
 }
 
 // evalRange evaluates samples s0 … s1−1 of the mini-batch idx: it writes
 // their rows of out.GradY and of jac (when out.Jac is set), adds their
-// contributions to grad (when not nil) and returns their summed ½‖y − ŷ‖².
-func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64, d Data, idx []int, jac blas64.General, s0, s1 int, grad []float64) float64 {
+// contributions to grad (when not nil) and returns their summed loss, or
+// the SampleError of the first sample whose map output is not finite or
+// whose network, map or loss panicked.
+func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64, d Data, idx []int, jac blas64.General, s0, s1 int, grad []float64) (sum float64, err error) {
+	var g guard
+	defer func() {
+		if r := recover(); r != nil {
+			err = g.recovered(o, r)
+		}
+	}()
 	_, m := o.Net.Dims()
 	b, dim, P := len(idx), o.Dim(), o.Net.NumParams()
 	inv := 1 / float64(b)
@@ -317,12 +389,13 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 	// of ∂y/∂θ = (∂P/∂z)·(∂f/∂θ) come from dim backward passes seeded with
 	// the rows of ∂P/∂z instead of from the full m×P network Jacobian.
 	seeded := out.Jac != nil && o.Phys != nil && dim <= m
-	// Without the Jacobian, first-order methods need (∂P/∂z)ᵀ r only.
+	// Without the Jacobian, first-order methods need (∂P/∂z)ᵀ g only.
 	useVJP := out.Jac == nil && ws.vjp != nil
-	var sum float64
+	loss := o.loss()
 	for s := s0; s < s1; s++ {
 		i := idx[s]
 		x, t := d.X.RawRowView(i), d.Y.RawRowView(i)
+		g.at(i, partNetwork)
 		z := ws.net.Forward(params, x)
 		if out.Jac != nil && !seeded {
 			if ws.eye == nil {
@@ -337,14 +410,46 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 		case o.Phys == nil:
 			copy(ws.y, z)
 		case useVJP:
+			g.at(i, partMap)
 			ws.phys.Eval(ws.y, nil, x, z)
+			// With the default loss a NaN or Inf in y makes the loss NaN
+			// or Inf, so y is checked only then (below); a user's loss
+			// might not show it, or might panic on it.
+			if o.SampleLoss != nil {
+				if err := o.checkMap(i, ws.y, nil, z); err != nil {
+					return 0, err
+				}
+			}
 		default:
+			g.at(i, partMap)
 			ws.phys.Eval(ws.y, ws.pj, x, z)
+			if err := o.checkMap(i, ws.y, ws.pj, z); err != nil {
+				return 0, err
+			}
 		}
-		for k := range ws.res {
-			ws.res[k] = ws.y[k] - t[k]
+		g.at(i, partLoss)
+		var l float64
+		if o.SampleLoss == nil { // HalfSquared, inline
+			for k := range ws.res {
+				ws.res[k] = ws.y[k] - t[k]
+			}
+			l = HalfSquaredError(ws.y, t)
+			if useVJP && !num.IsFinite(l) {
+				if err := o.checkMap(i, ws.y, nil, z); err != nil {
+					return 0, err
+				}
+			}
+		} else {
+			l = loss.Eval(ws.res, ws.y, t)
 		}
-		sum += HalfSquaredError(ws.y, t)
+		if d.W != nil {
+			w := d.W[i]
+			l *= w
+			for k := range ws.res {
+				ws.res[k] *= w
+			}
+		}
+		sum += l
 		if out.GradY != nil {
 			for k, r := range ws.res {
 				out.GradY[s*dim+k] = r * inv
@@ -355,6 +460,7 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 			if jac.Stride == P {
 				rows = jac.Data[s*dim*P : (s+1)*dim*P]
 			}
+			g.at(i, partNetwork)
 			ws.net.SeededJacobian(rows, ws.pj, dim)
 			if jac.Stride != P {
 				for k := 0; k < dim; k++ {
@@ -362,7 +468,7 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 				}
 			}
 			if grad != nil {
-				// ∂L/∂θ += Σ_k (r_k / b) ∂y_k/∂θ
+				// ∂L/∂θ += Σ_k (g_k / b) ∂y_k/∂θ, g = ∂L/∂y in ws.res
 				for k := 0; k < dim; k++ {
 					a := ws.res[k] * inv
 					if a == 0 {
@@ -395,11 +501,17 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 			}
 		}
 		if grad != nil {
-			// ∂L/∂θ += (∂f/∂θ)ᵀ (∂P/∂z)ᵀ r / b
+			// ∂L/∂θ += (∂f/∂θ)ᵀ (∂P/∂z)ᵀ g / b
 			if o.Phys == nil {
 				copy(ws.v, ws.res)
 			} else if useVJP {
+				g.at(i, partMap)
 				ws.vjp.VJP(ws.v, ws.res)
+				if !num.Finite(ws.v) && num.Finite(ws.res) {
+					k := num.FirstNotFinite(ws.v)
+					return 0, &SampleError{Sample: i, Part: "physics map", Type: fmt.Sprintf("%T", o.Phys),
+						Product: true, Entry: k, Value: ws.v[k], MaxControl: num.MaxAbs(z)}
+				}
 			} else {
 				for j := range ws.v {
 					var s float64
@@ -422,9 +534,10 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 					}
 				}
 			} else {
+				g.at(i, partNetwork)
 				ws.net.Backprop(grad, ws.v)
 			}
 		}
 	}
-	return sum
+	return sum, nil
 }

@@ -1,8 +1,10 @@
 package objective
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -82,7 +84,11 @@ func TestEvalParallelMatchesUnchunked(t *testing.T) {
 	o.Eval(got, o.NewWorkspace(), params, d, idx)
 	want := newBatch(o, b)
 	want.Jac.ReuseAs(b*o.Dim(), o.Net.NumParams())
-	want.Loss = o.evalRange(want, o.NewWorkspace(), params, d, idx, want.Jac.RawMatrix(), 0, b, want.Grad) / b
+	sum, err := o.evalRange(want, o.NewWorkspace(), params, d, idx, want.Jac.RawMatrix(), 0, b, want.Grad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Loss = sum / b
 	if !num.SameBits(got.Jac.RawMatrix().Data, want.Jac.RawMatrix().Data) || !num.SameBits(got.GradY, want.GradY) {
 		t.Error("Jacobian or GradY differ between chunked and unchunked Eval")
 	}
@@ -174,23 +180,24 @@ func TestEvalParallelStatefulMap(t *testing.T) {
 }
 
 // TestEvalParallelPanicReachesCaller checks that a panic inside a user's map
-// on a worker goroutine reaches the goroutine that called Eval, where it can
-// be recovered, instead of killing the process.
+// on a worker goroutine comes back to the caller of Eval as a SampleError
+// naming the first failing sample of the mini-batch and the map, instead of
+// killing the process.
 func TestEvalParallelPanicReachesCaller(t *testing.T) {
 	const b = 128
 	o, params, d, idx := wideProblem(t, b)
 	o.Phys = &stateful{a: o.Phys.(*physics.Linear), panics: true}
-	d.X.Set(b-1, 0, 5) // the last chunk's sample panics
-	d.X.Set(3, 0, 5)   // and one of the first chunk's
+	d.X.Set(idx[b-1], 0, 5) // the last chunk's sample panics
+	d.X.Set(idx[3], 0, 5)   // and one of the first chunk's
 	ws := o.NewWorkspace()
 	for rep := range 3 {
-		got := func() (r any) {
-			defer func() { r = recover() }()
-			o.Eval(newBatch(o, b), ws, params, d, idx)
-			return nil
-		}()
-		if got != "simulator blew up" {
-			t.Fatalf("run %d: recovered %v, want the map's panic", rep, got)
+		err := o.Eval(newBatch(o, b), ws, params, d, idx)
+		var se *SampleError
+		if !errors.As(err, &se) || se.Panic != "simulator blew up" || se.Sample != idx[3] || se.Part != "physics map" || !errors.Is(err, ErrPanic) {
+			t.Fatalf("run %d: error %v, want the map's panic at sample %d", rep, err, idx[3])
+		}
+		if !strings.Contains(err.Error(), "*objective.stateful panicked: simulator blew up") {
+			t.Errorf("message %q does not name the map and the panic", err)
 		}
 	}
 	// The pool still works afterwards.

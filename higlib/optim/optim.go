@@ -167,7 +167,10 @@ func (a *Adam) Step(delta []float64, loc *Local) error {
 		a.nv[i] = a.Beta2*a.v[i] + (1-a.Beta2)*g*g
 		a.d[i] = -a.LearnRate * (a.nm[i] / c1) / (math.Sqrt(a.nv[i]/c2) + a.Epsilon)
 	}
-	if !num.Finite(a.d) || !num.Finite(a.nv) {
+	if !num.Finite(a.nv) {
+		return fmt.Errorf("%w: Adam's second moment (1 − β₂)g² overflows for a gradient entry of %.3g, whatever the learning rate; scale the loss or the physics down", ErrOverflow, num.MaxAbs(loc.Grad))
+	}
+	if !num.Finite(a.d) {
 		return ErrOverflow
 	}
 	a.t = t

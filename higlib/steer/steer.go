@@ -80,10 +80,10 @@ type MethodSpec = experiment.Spec
 // plotting order (the colours of the chapter's figures). Gradient descent
 // has no setting in the paper; its grid is a guess over two decades.
 var Specs = []MethodSpec{
-	{Key: "adam", Label: "Adam", BatchSize: 512, LearnRate: 3e-4, Grid: []float64{1e-4, 3e-4, 1e-3}},
+	{Key: "adam", Label: "Adam", Kind: experiment.Adam, BatchSize: 512, LearnRate: 3e-4, Grid: []float64{1e-4, 3e-4, 1e-3}},
 	{Key: "gn", Label: "Gauss-Newton", Kappa: 1, BatchSize: 128, LearnRate: 1, Grid: []float64{0.3, 1, 3}},
 	{Key: "hig", Label: "HIG", Kappa: 0.5, BatchSize: 128, LearnRate: 1, Grid: []float64{0.3, 1, 3}},
-	{Key: "gd", Label: "GD", BatchSize: 512, LearnRate: 1e-2, Grid: []float64{1e-3, 1e-2, 1e-1}},
+	{Key: "gd", Label: "GD", Kind: experiment.GradientDescent, BatchSize: 512, LearnRate: 1e-2, Grid: []float64{1e-3, 1e-2, 1e-1}},
 }
 
 // Methods lists the keys of the paper's methods, in plotting order.

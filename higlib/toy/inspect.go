@@ -31,7 +31,9 @@ func (s *Setup) StackedJacobian(b int) (*mat.Dense, []float64, error) {
 		idx[i] = i
 	}
 	out := optim.Local{GradY: make([]float64, b*s.Obj.Dim()), Jac: &mat.Dense{}}
-	s.Obj.Eval(&out, s.Obj.NewWorkspace(), s.Params0, s.Train, idx)
+	if err := s.Obj.Eval(&out, s.Obj.NewWorkspace(), s.Params0, s.Train, idx); err != nil {
+		return nil, nil, fmt.Errorf("toy: %w", err)
+	}
 	return out.Jac, out.GradY, nil
 }
 

@@ -127,7 +127,7 @@ func TestRunMethodMatchesRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hig := experiment.Method{Name: "HIG", New: func(lr float64) (optim.Method, error) { return optim.HIG(lr), nil }}
+	hig := experiment.Candidate{Name: "HIG", New: func(lr float64) (optim.Method, error) { return optim.HIG(lr), nil }}
 	b, err := s.RunMethod(hig, 1, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package toy
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -34,13 +35,18 @@ type Study struct {
 
 // Summary is one row of the study's results: one (λ, method, seed) run.
 type Summary struct {
-	Lambda      float64 `json:"lambda"`
-	Method      string  `json:"method"`
-	Seed        uint64  `json:"seed"`
-	FinalLoss   float64 `json:"final_loss"` // validation loss at the end (last finite value if diverged)
-	Diverged    bool    `json:"diverged"`
-	Steps       int     `json:"steps"`
-	WallSeconds float64 `json:"wall_seconds"`
+	Lambda    float64 `json:"lambda"`
+	Method    string  `json:"method"`
+	Seed      uint64  `json:"seed"`
+	FinalLoss float64 `json:"final_loss"` // validation loss at the end (last finite value if diverged)
+	Diverged  bool    `json:"diverged"`   // the run stopped early with an error (see Status)
+	// Status and Error say why a run stopped before its budget (e.g.
+	// "Diverged", "MapNotFinite", "Panicked"); both are empty, and left
+	// out of the JSON, for a run that used its whole budget.
+	Status      string  `json:"status,omitempty"`
+	Error       string  `json:"error,omitempty"`
+	Steps       int     `json:"steps"`        // the step of FinalLoss and the final parameters: the last record
+	WallSeconds float64 `json:"wall_seconds"` // training time at that step
 	ActMean     float64 `json:"act_mean"`
 	ActStd      float64 `json:"act_std"`
 	Saturated   float64 `json:"saturated"` // fraction of saturated hidden activations (train.Record.Saturated)
@@ -149,7 +155,31 @@ func (s *Study) Validate() error {
 	if err != nil {
 		return err
 	}
-	return st.Validate()
+	if err := st.Validate(); err != nil {
+		return err
+	}
+	return s.checkStart()
+}
+
+// checkStart builds the problem of every λ and seed and returns an error
+// naming λ if the validation loss at the initial parameters is not finite,
+// e.g. for λ = 1e200, where ½(λz₂ − ŷ₂)² overflows: every run would stop
+// at its first record, so the study is refused before any training.
+func (s *Study) checkStart() error {
+	for _, lambda := range s.Lambdas {
+		for _, seed := range append(slices.Clone(s.TuneSeeds), s.Seeds...) {
+			c := s.Config
+			c.Lambda, c.Seed = lambda, seed
+			setup, err := NewSetup(c)
+			if err != nil {
+				return err
+			}
+			if l := setup.Obj.Loss(setup.Obj.NewWorkspace(), setup.Params0, setup.Valid); math.IsNaN(l) || math.IsInf(l, 0) {
+				return fmt.Errorf("toy: λ = %g: the loss at the initial parameters of seed %d is %v: ½(λz₂ − ŷ₂)² overflows float64 once |λz₂| exceeds about 1e154; use a smaller |λ|", lambda, seed, l)
+			}
+		}
+	}
+	return nil
 }
 
 // Runs returns how many training runs Run makes.
@@ -206,17 +236,23 @@ func (s *Study) Run() (*Outcome, error) {
 	return out, nil
 }
 
-func (s *Study) summary(lambda float64, st *experiment.Study, m experiment.Method, r *experiment.Run) Summary {
+func (s *Study) summary(lambda float64, st *experiment.Study, m experiment.Candidate, r *experiment.Run) Summary {
 	spec, _ := Spec(m.Key)
 	sum := Summary{
 		Lambda: lambda, Method: m.Key, Seed: r.Seed, FinalLoss: r.Validation.Loss.Last(), Diverged: r.Err != nil,
-		Steps: r.Result.Stats.Steps, WallSeconds: r.Result.Stats.Runtime.Seconds(),
+		Steps: r.Result.Step, WallSeconds: r.Result.Seconds,
 		ActMean: r.Saturation.Mean.Last(), ActStd: r.Saturation.Std.Last(), Saturated: r.Saturation.Saturated.Last(),
 		LearnRate: r.LearnRate, BatchSize: s.BatchSize, TrainSize: s.TrainSize, ValidSize: s.ValidSize,
 		Budget: st.Budget(m), Tuning: r.Tuning, Round32: s.Round32 && !spec.FirstOrder(),
 	}
 	if !spec.FirstOrder() {
 		sum.Tau, sum.Kappa = s.Tau, spec.Kappa
+	}
+	if st := r.Result.Status; st != train.StepLimit && st != train.TimeLimit {
+		sum.Status = st.String()
+	}
+	if r.Err != nil {
+		sum.Error = r.Err.Error()
 	}
 	return sum
 }

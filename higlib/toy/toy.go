@@ -77,10 +77,10 @@ type MethodSpec = experiment.Spec
 // plotting order first. Adding a method means adding a line here and a case
 // in experiment.Spec.New.
 var Specs = []MethodSpec{
-	{Key: "adam", Label: "Adam", Grid: []float64{1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1}},
+	{Key: "adam", Label: "Adam", Kind: experiment.Adam, Grid: []float64{1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1}},
 	{Key: "gn", Label: "Gauss-Newton", Kappa: 1, Grid: []float64{0.1, 0.3, 1, 3, 10, 30}},
 	{Key: "hig", Label: "HIG", Kappa: 0.5, Grid: []float64{0.1, 0.3, 1, 3, 10, 30}},
-	{Key: "gd", Label: "GD", Grid: []float64{1e-2, 3e-2, 1e-1, 3e-1, 1}},
+	{Key: "gd", Label: "GD", Kind: experiment.GradientDescent, Grid: []float64{1e-2, 3e-2, 1e-1, 3e-1, 1}},
 }
 
 // Keys of the chapter's methods, for callers that name one.
@@ -125,13 +125,13 @@ func NewMethod(key string, lr, tau float64) (optim.Method, error) {
 // Method returns the experiment method of spec s under c: its optimizer
 // with c's τ (wrapped by Float32Inputs when c.Round32 asks for it), the grid
 // (or the given one when not empty) and its step budget.
-func (c Config) Method(s MethodSpec, grid []float64) experiment.Method {
+func (c Config) Method(s MethodSpec, grid []float64) experiment.Candidate {
 	c.defaults()
 	if len(grid) == 0 {
 		grid = s.Grid
 	}
 	tau, round := c.Tau, c.Round32 && !s.FirstOrder()
-	return experiment.Method{
+	return experiment.Candidate{
 		Name: s.Label, Key: s.Key, Grid: slices.Clone(grid), Steps: c.stepsFor(s),
 		New: func(lr float64) (optim.Method, error) {
 			m := s.New(lr, tau)
@@ -282,7 +282,7 @@ func (s *Setup) Run(key string, lr float64, rec train.Recorder) (*experiment.Run
 
 // RunMethod is Run for a method value, e.g. a half-inverse step that clamps
 // instead of truncating; m.Steps (or c.Steps if zero) is its budget.
-func (s *Setup) RunMethod(m experiment.Method, lr float64, rec train.Recorder) (*experiment.Run, error) {
+func (s *Setup) RunMethod(m experiment.Candidate, lr float64, rec train.Recorder) (*experiment.Run, error) {
 	st := experiment.Study{
 		Build:    func(uint64) (*experiment.Problem, error) { return s.Problem(), nil },
 		Settings: s.Settings(),

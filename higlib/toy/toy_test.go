@@ -195,3 +195,45 @@ func TestStudyEdgeNote(t *testing.T) {
 		t.Errorf("notes %q, table %q: want one note about the grid's largest rate", out.Notes, out.Table())
 	}
 }
+
+// A run that diverges reports the step and time of its final loss and
+// parameters (its last record), not the updates it attempted after that.
+func TestDivergedSummaryMatchesLastRecord(t *testing.T) {
+	st := toy.Study{
+		Config:  toy.Config{Steps: 400, TrainSize: 32, ValidSize: 8, BatchSize: 8},
+		Lambdas: []float64{1},
+		Methods: []string{toy.GD},
+		Seeds:   []uint64{1},
+		// Gradient descent with η = 1e3 on this loss grows without bound.
+		Grid: map[string][]float64{toy.GD: {1e3}},
+	}
+	out, err := st.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.Runs[1][toy.GD][0]
+	if r.Err == nil {
+		t.Fatal("the run did not diverge")
+	}
+	var sum toy.Summary
+	for _, s := range out.Summaries {
+		if !s.Tuning {
+			sum = s
+		}
+	}
+	last := r.Validation.Loss[len(r.Validation.Loss)-1]
+	if !sum.Diverged || sum.Steps != last.Step || sum.FinalLoss != last.Value || sum.WallSeconds != last.Seconds {
+		t.Errorf("summary steps %d, loss %v at %v s; last record step %d, loss %v at %v s (updates attempted: %d)",
+			sum.Steps, sum.FinalLoss, sum.WallSeconds, last.Step, last.Value, last.Seconds, r.Result.Stats.Steps)
+	}
+	if r.Result.Stats.Steps == last.Step {
+		t.Errorf("the run diverged right after a record (step %d); choose a set-up where it does not, or the test shows nothing", last.Step)
+	}
+	t.Logf("diverged after %d updates, last record at step %d", r.Result.Stats.Steps, last.Step)
+	if sum.Status != "Diverged" || !strings.Contains(sum.Error, "diverged") {
+		t.Errorf("summary status %q, error %q; want Diverged and the error", sum.Status, sum.Error)
+	}
+	if row := out.Outcomes[1].Rows()[0]; row.Steps != float64(last.Step) {
+		t.Errorf("row median steps %v, want %d", row.Steps, last.Step)
+	}
+}

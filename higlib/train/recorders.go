@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime/debug"
 
 	"github.com/higlab/hig/internal/num"
 
@@ -39,6 +40,17 @@ func (rs Recorders) Record(loc *Location, op Operation, stats *Stats) error {
 		}
 	}
 	return nil
+}
+
+// Stop implements Stopper: it reports whether any member that is a Stopper
+// says stop.
+func (rs Recorders) Stop() bool {
+	for _, r := range rs {
+		if st, ok := r.(Stopper); ok && st.Stop() {
+			return true
+		}
+	}
+	return false
 }
 
 // Func adapts a function to a Recorder whose Init does nothing, e.g. to
@@ -122,12 +134,22 @@ func (h *History) Record(loc *Location, op Operation, _ *Stats) error {
 	return nil
 }
 
-// Validation records the loss of Obj on Data (the batch mean ½‖y − ŷ‖²
-// over all samples) at every recorded step. A loss that is not finite stops
-// training with an error wrapping ErrDiverged, and is not recorded.
+// Validation records the loss of Obj on Data (the batch mean of the
+// objective's sample loss over all samples) at every recorded step. A loss
+// that is not finite stops training and is not recorded: with an
+// *objective.SampleError when a sample's physics map returned NaN or Inf
+// for finite arguments or the network, map or loss panicked (see
+// objective.Objective.Diagnose), otherwise with an error wrapping
+// ErrDiverged.
+//
+// Validation is a Stopper: with Below > 0, training stops (status
+// LossThreshold) at the first recorded step whose validation loss is at or
+// below Below.
 type Validation struct {
 	Obj  *objective.Objective
 	Data objective.Data
+	// Below is the loss threshold of the stopping rule; zero means none.
+	Below float64
 
 	// Loss holds the recorded validation losses.
 	Loss Series
@@ -143,6 +165,9 @@ func (v *Validation) Init() error {
 	if err := v.Obj.Check(v.Data); err != nil {
 		return fmt.Errorf("train: validation set: %w", err)
 	}
+	if v.Below < 0 || math.IsNaN(v.Below) || math.IsInf(v.Below, 0) {
+		return fmt.Errorf("train: validation loss threshold %v must be a finite number ≥ 0", v.Below)
+	}
 	v.Loss = v.Loss[:0]
 	v.ws = v.Obj.NewWorkspace()
 	return nil
@@ -153,12 +178,34 @@ func (v *Validation) Record(loc *Location, op Operation, _ *Stats) error {
 	if op == PostIteration {
 		return nil
 	}
-	l := v.Obj.Loss(v.ws, loc.Params, v.Data)
-	if !num.IsFinite(l) {
-		return fmt.Errorf("the validation loss is not finite (%v): %w", l, ErrDiverged)
+	l, perr := v.loss(loc)
+	if perr != nil || !num.IsFinite(l) {
+		if err := v.Obj.Diagnose(v.ws, loc.Params, v.Data); err != nil {
+			return fmt.Errorf("validation %w", err)
+		}
+		if perr != nil { // a panic that Diagnose did not repeat
+			return perr
+		}
+		return fmt.Errorf("the validation loss is not finite (%v) although every physics output is: %w", l, ErrDiverged)
 	}
 	v.Loss = append(v.Loss, Point{loc.Step, loc.Seconds, l})
 	return nil
+}
+
+// loss returns the validation loss, or a *PanicError if evaluating it
+// panicked (Diagnose then names the sample).
+func (v *Validation) loss(loc *Location) (l float64, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Step: loc.Step, Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return v.Obj.Loss(v.ws, loc.Params, v.Data), nil
+}
+
+// Stop implements Stopper.
+func (v *Validation) Stop() bool {
+	return v.Below > 0 && len(v.Loss) > 0 && v.Loss.Last() <= v.Below
 }
 
 // SaturationSlope is the default slope below which a hidden activation

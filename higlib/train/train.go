@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"time"
 
 	"github.com/higlab/hig/internal/num"
@@ -117,6 +118,18 @@ const (
 	TimeLimit            // Settings.Duration was used up
 	Diverged             // see ErrDiverged
 	Failure              // a recorder or the method returned another error
+	// MapNotFinite: the physics map returned NaN or Inf for finite input
+	// and controls, on a training or validation sample (the error is an
+	// *objective.SampleError wrapping objective.ErrNotFinite).
+	MapNotFinite
+	// Panicked: the network, the physics map, the loss, the method or a
+	// recorder panicked; the panic was recovered and the error holds its
+	// value (an *objective.SampleError naming the sample where it can, or
+	// a *PanicError).
+	Panicked
+	// LossThreshold: a Stopper recorder (e.g. Validation with Below set)
+	// reached its goal; the run ended early, without an error.
+	LossThreshold
 )
 
 // String returns the status's name.
@@ -132,6 +145,12 @@ func (s Status) String() string {
 		return "Diverged"
 	case Failure:
 		return "Failure"
+	case MapNotFinite:
+		return "MapNotFinite"
+	case Panicked:
+		return "Panicked"
+	case LossThreshold:
+		return "LossThreshold"
 	}
 	return fmt.Sprintf("Status(%d)", int(s))
 }
@@ -159,16 +178,61 @@ type Result struct {
 // ErrDiverged is returned when the mini-batch loss or gradient overflows,
 // when a method reports a non-finite update, when an update would make a
 // parameter NaN or Inf, or when a recorder finds a non-finite value (e.g.
-// the validation loss) at finite parameters. The data and initial
-// parameters having been checked, that can only come from the iterates
-// growing without bound.
+// the validation loss) at finite parameters, in each case while the physics
+// map's outputs are finite: the data and initial parameters having been
+// checked, the usual cause is iterates growing without bound (too large a
+// learning rate), though a loss that overflows or is NaN for finite outputs
+// gives it too. A map that returns NaN or Inf for finite arguments is not
+// divergence: Train returns its *objective.SampleError with status
+// MapNotFinite; a panic gives status Panicked.
 var ErrDiverged = errors.New("train: the run diverged; the result holds the last finite state")
 
+// Stopper is a Recorder that can end a run early because it reached its
+// goal, e.g. Validation with a loss threshold. After every recorded step
+// that all recorders accepted, Train asks each Stopper among them (a
+// Recorders list asks its members) and ends the run with status
+// LossThreshold when one says so.
+type Stopper interface {
+	Stop() bool
+}
+
+// PanicError is a panic recovered by Train outside the objective's
+// evaluation (there, an *objective.SampleError names the sample), e.g. in
+// a method or a recorder.
+type PanicError struct {
+	Step  int // the updates applied before the panic
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("train: panic after %d steps: %v", e.Step, e.Value)
+}
+
+// statusOf returns the status of a run that stopped with err.
+func statusOf(err error) Status {
+	var pe *PanicError
+	switch {
+	case errors.Is(err, objective.ErrPanic) || errors.As(err, &pe):
+		return Panicked
+	case errors.Is(err, objective.ErrNotFinite):
+		return MapNotFinite
+	case errors.Is(err, ErrDiverged):
+		return Diverged
+	}
+	return Failure
+}
+
 // Train minimises obj on the training data with m, starting from a copy of
-// params0. It checks data and settings first and returns an error saying
-// what is wrong; s may be nil for the defaults. A run that diverges returns
-// its Result together with an error wrapping ErrDiverged.
-func Train(obj *objective.Objective, data objective.Data, params0 []float64, m optim.Method, s *Settings) (*Result, error) {
+// params0. It checks data and settings first and returns a nil Result and
+// an error saying what is wrong; s may be nil for the defaults. A run that
+// starts and then stops early returns its Result (the last state every
+// recorder accepted, see Result) together with the error and a Status that
+// says why: Diverged (ErrDiverged), MapNotFinite (an *objective.SampleError
+// naming the map and the sample), Panicked (a panic in the network, the map,
+// the loss, the method or a recorder, recovered), or Failure. A failure at
+// the initial point, before any update, gives a Result at step 0 too.
+func Train(obj *objective.Objective, data objective.Data, params0 []float64, m optim.Method, s *Settings) (result *Result, err error) {
 	if obj == nil || m == nil {
 		return nil, errors.New("train: nil objective or method")
 	}
@@ -220,24 +284,43 @@ func Train(obj *objective.Objective, data objective.Data, params0 []float64, m o
 	res := &Result{Location: Location{Params: append([]float64(nil), params...), BatchLoss: math.NaN()}}
 	var stats Stats
 	cur := Location{Params: params, BatchLoss: math.NaN()}
-	if err := rec.Record(&cur, InitIteration, &stats); err != nil {
-		if errors.Is(err, ErrDiverged) {
-			return nil, fmt.Errorf("train: at the initial parameters: %w; check the scale of the data and of the physics map", err)
-		}
-		return nil, err
-	}
 	// accept makes cur the result's location: every recorder took it.
 	accept := func() {
 		res.Step, res.Seconds, res.BatchLoss, res.UpdateNorm = cur.Step, cur.Seconds, cur.BatchLoss, cur.UpdateNorm
 		copy(res.Params, cur.Params)
 	}
+	finishing := false
 	finish := func(status Status, err error) (*Result, error) {
 		res.Stats, res.Status = stats, status
 		final := res.Location
+		finishing = true
 		if perr := rec.Record(&final, PostIteration, &stats); perr != nil && err == nil {
-			err, res.Status = perr, Failure
+			err, res.Status = perr, statusOf(perr)
 		}
 		return res, err
+	}
+	// A panic anywhere below (the objective turns its own into errors)
+	// ends the run with status Panicked and keeps the last accepted state.
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		perr := &PanicError{Step: stats.Steps, Value: r, Stack: debug.Stack()}
+		if finishing {
+			res.Status, err = Panicked, perr
+			return
+		}
+		result, err = finish(Panicked, perr)
+	}()
+
+	if err := rec.Record(&cur, InitIteration, &stats); err != nil {
+		if errors.Is(err, ErrDiverged) {
+			err = fmt.Errorf("train: at the initial parameters: %w; check the scale of the data and of the physics map", err)
+		} else {
+			err = fmt.Errorf("train: at the initial parameters: %w", err)
+		}
+		return finish(statusOf(err), err)
 	}
 
 	var elapsed time.Duration
@@ -258,7 +341,11 @@ func Train(obj *objective.Objective, data objective.Data, params0 []float64, m o
 		pos += b
 
 		start := time.Now()
-		obj.Eval(&loc, ws, params, data, idx)
+		if err := obj.Eval(&loc, ws, params, data, idx); err != nil {
+			elapsed += time.Since(start)
+			stats.Runtime = elapsed
+			return finish(statusOf(err), fmt.Errorf("train: step %d: training %w", step+1, err))
+		}
 		if !num.Finite(loc.Grad) || !num.IsFinite(loc.Loss) {
 			elapsed += time.Since(start)
 			stats.Runtime = elapsed
@@ -292,12 +379,15 @@ func Train(obj *objective.Objective, data objective.Data, params0 []float64, m o
 			cur = Location{Step: step, Seconds: elapsed.Seconds(), Params: params, BatchLoss: loc.Loss, UpdateNorm: norm(delta)}
 			stats.Records++
 			if err := rec.Record(&cur, MajorIteration, &stats); err != nil {
-				if errors.Is(err, ErrDiverged) {
-					return finish(Diverged, fmt.Errorf("train: step %d: %w", step, err))
+				if st := statusOf(err); st != Failure {
+					return finish(st, fmt.Errorf("train: step %d: %w", step, err))
 				}
 				return finish(Failure, err)
 			}
 			accept()
+			if stop, ok := rec.(Stopper); ok && stop.Stop() {
+				return finish(LossThreshold, nil)
+			}
 		}
 	}
 }

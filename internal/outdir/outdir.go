@@ -14,13 +14,18 @@
 //     file, never a mixture);
 //  3. flushes the directory, so that the renames survive a power loss.
 //
-// A failure in step 1 (full disk, I/O error, cancelled context) removes the
+// Before step 1, Write checks that no target name is taken by something
+// other than a regular file (a directory, say), which a rename could not
+// replace, so that such a folder is refused while every old file is intact;
+// Check does the same before the work when it is given the names. A
+// failure in step 1 (full disk, I/O error, cancelled context) removes the
 // temporary files and leaves every old file as it was. Step 2 cannot fail
 // half-way for an ordinary reason (it needs no space); if it does, the error
 // says which files were replaced and which were left as before, none of them
 // truncated. Only a kill that the program cannot catch (SIGKILL, power loss)
 // during step 1 or 2 can leave temporary files behind; they start with a dot
-// and never replace a result.
+// and never replace a result, and the next Check or Write for the same
+// names removes them.
 package outdir
 
 import (
@@ -75,11 +80,18 @@ func createTempFile(dir, name string) (*os.File, error) {
 
 // Check creates dir (and its parents, mode 0755) if it does not exist and
 // makes sure that a file can be created in it, by creating and removing an
-// empty temporary file. It returns an error that names dir otherwise.
-func Check(dir string) error {
+// empty temporary file, and that none of names (the files a later Write
+// will replace) is taken by a directory or another non-regular file. It
+// returns an error that names dir or the file otherwise. It removes the
+// temporary files that a killed earlier Write or Check left for these names.
+func Check(dir string, names ...string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("cannot use %s as the output directory: %w", dir, err)
 	}
+	if err := checkTargets(dir, names); err != nil {
+		return err
+	}
+	removeStale(dir, append([]string{"write-check"}, names...))
 	f, err := createTemp(dir, "write-check")
 	if err != nil {
 		return fmt.Errorf("output directory %s is not writable: %w", dir, err)
@@ -117,6 +129,14 @@ func Write(ctx context.Context, dir string, files []File) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("stopped before writing to %s (%w); no file was replaced", dir, context.Cause(ctx))
 	}
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	if err := checkTargets(dir, names); err != nil {
+		return fmt.Errorf("%w; no file was replaced", err)
+	}
+	removeStale(dir, names)
 
 	temps := make([]string, 0, len(files))
 	removeTemps := func() {
@@ -158,6 +178,65 @@ func Write(ctx context.Context, dir string, files []File) error {
 		return fmt.Errorf("flushing directory %s after replacing its files: %w", dir, err)
 	}
 	return nil
+}
+
+// checkTargets returns an error if a name in dir is taken by something a
+// rename cannot replace with a file: a directory, a device, a socket.
+func checkTargets(dir string, names []string) error {
+	for _, name := range names {
+		p := filepath.Join(dir, name)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("cannot replace %s: %w", p, err)
+		}
+		if fi.IsDir() {
+			return fmt.Errorf("cannot replace %s: it is a directory; move it away or choose another output folder", p)
+		}
+		if !fi.Mode().IsRegular() && fi.Mode()&os.ModeSymlink == 0 {
+			return fmt.Errorf("cannot replace %s: it is not a regular file (%v)", p, fi.Mode().Type())
+		}
+	}
+	return nil
+}
+
+// removeStale removes the temporary files ".NAME.tmp-RANDOM" for the given
+// names that an earlier, killed run left in dir. A temporary file lives
+// only during one Write, so any that exists now is stale unless another
+// process writes the same names into the same folder at this moment.
+func removeStale(dir string, names []string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	for _, e := range entries {
+		if name, ok := tempOf(e.Name()); ok && want[name] && e.Type().IsRegular() {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// tempOf returns NAME for a temporary file name ".NAME.tmp-RANDOM" as
+// createTempFile makes them (RANDOM in base 36).
+func tempOf(file string) (string, bool) {
+	i := strings.LastIndex(file, ".tmp-")
+	if !strings.HasPrefix(file, ".") || i < 1 {
+		return "", false
+	}
+	suffix := file[i+len(".tmp-"):]
+	if suffix == "" {
+		return "", false
+	}
+	if _, err := strconv.ParseUint(suffix, 36, 64); err != nil {
+		return "", false
+	}
+	return file[1:i], true
 }
 
 // writeTemp writes f to a new temporary file in dir, flushes and closes it,

@@ -351,3 +351,64 @@ func TestCheck(t *testing.T) {
 		wantOld(t, dir)
 	})
 }
+
+// A target name taken by a directory: Write used to replace summary.json and
+// figure.png, then fail at table.md, leaving a mixture. Now it refuses before
+// writing anything, and Check, given the names, refuses before the work.
+func TestWriteTargetIsADirectory(t *testing.T) {
+	dir := setup(t)
+	if err := os.Mkdir(filepath.Join(dir, "table.md"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := Write(context.Background(), dir, newSet())
+	if err == nil || !strings.Contains(err.Error(), "table.md: it is a directory") || !strings.Contains(err.Error(), "no file was replaced") {
+		t.Fatalf("Write: %v; want a refusal naming table.md", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() == "table.md" {
+			continue
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		if string(b) != old[e.Name()] {
+			t.Errorf("%s changed or appeared after the refused write", e.Name())
+		}
+	}
+	if err := Check(dir, "summary.json", "table.md"); err == nil || !strings.Contains(err.Error(), "table.md: it is a directory") {
+		t.Errorf("Check: %v; want a refusal naming table.md", err)
+	}
+	if err := Check(dir, "summary.json"); err != nil {
+		t.Errorf("Check without the directory's name: %v", err)
+	}
+}
+
+// Temporary files that a SIGKILL left behind are removed by the next Check
+// or Write for the same names; other dot files are left alone.
+func TestStaleTemporariesRemoved(t *testing.T) {
+	dir := setup(t)
+	stale := []string{".summary.json.tmp-3k2j1", ".table.md.tmp-zz", ".write-check.tmp-1"}
+	keep := []string{".other.svg.tmp-abc", ".summary.json.tmp-", ".summary.json.tmp-NOT_BASE36", ".hidden"}
+	for _, n := range append(slices.Clone(stale), keep...) {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Check(dir, "summary.json"); err != nil {
+		t.Fatal(err)
+	}
+	exists := func(n string) bool { _, err := os.Lstat(filepath.Join(dir, n)); return err == nil }
+	if exists(stale[0]) || exists(stale[2]) || !exists(stale[1]) {
+		t.Errorf("after Check(summary.json): stale files %v exist: %v %v %v; want only table.md's kept", stale, exists(stale[0]), exists(stale[1]), exists(stale[2]))
+	}
+	if err := Write(context.Background(), dir, newSet()); err != nil {
+		t.Fatal(err)
+	}
+	if exists(stale[1]) {
+		t.Errorf("%s survives a Write of table.md", stale[1])
+	}
+	for _, n := range keep {
+		if !exists(n) {
+			t.Errorf("%s was removed, but is not a temporary of the set", n)
+		}
+	}
+}

@@ -211,7 +211,7 @@ func Train(s Settings, steps int, lr float64, record func(Record)) (*experiment.
 			return nil
 		})}
 	}
-	m := experiment.Method{Name: "HIG", New: func(lr float64) (optim.Method, error) {
+	m := experiment.Candidate{Name: "HIG", New: func(lr float64) (optim.Method, error) {
 		return &optim.HalfInverse{LearnRate: lr, Kappa: s.Kappa, Tau: s.Tau, Mode: s.Mode}, nil
 	}}
 	return setup.RunMethod(m, lr, rec)

@@ -15,24 +15,26 @@
 // (C with at most 64 columns for A, at most MC rows for B), an untransposed
 // operand is read in place instead. On amd64 CPUs with AVX2 and FMA the
 // micro-kernel is Go assembly that keeps the 6×8 tile in twelve 256-bit
-// registers; elsewhere a pure-Go kernel does the same sums, rounding each
-// product and sum separately where the assembly fuses them.
+// registers; elsewhere a pure-Go kernel does the same sums with math.FMA,
+// fused multiply-adds in the same order, so that both give the same bits.
 //
 // Every element of C is computed by the same sequence of operations whatever
 // tile it falls in: for each KC block in turn, the sum Σ_p a_ip·b_pj over the
-// block is accumulated from zero in order of p, and then combined as
-// α·sum + β·c_ij (β = 1 after the first block). The result therefore does not
+// block is accumulated from zero in order of p with fused multiply-adds,
+// and then combined as fma(α, sum, β·c_ij) (β = 1 after the first block). The result therefore does not
 // depend on how C is split between goroutines, which makes the parallel
 // Dgemm of Implementation deterministic.
 //
 // The package also holds the level-2 kernels of the solver's panels:
 // GemvN (y ← α·A·x + β·y), GemvT (y ← α·Aᵀ·x + β·y), Ger (A ← A + α·x·yᵀ)
 // and Dot, in AVX2/FMA assembly with pure-Go twins that use math.FMA in
-// the same order, so that, unlike Dgemm's kernels, the two give the same
+// the same order, so that, as for Dgemm's kernels, the two give the same
 // bits (see gemv.go).
 package gemm
 
 import (
+	"math"
+
 	"gonum.org/v1/gonum/blas"
 )
 
@@ -252,8 +254,12 @@ func packB(dst []float64, bT bool, b []float64, ldb, pc, kc, jc, nc int) {
 	}
 }
 
-// kernelGo is the pure-Go micro-kernel (see kernelFunc). It rounds the
-// products and sums separately, where the assembly kernel fuses them.
+// kernelGo is the pure-Go micro-kernel (see kernelFunc). It fuses each
+// multiply-add (math.FMA) in the order the assembly kernel does, and writes
+// the tile as α·s or fma(α, s, β·c) as that kernel does, so that both give
+// the same bits and a result does not depend on the build or the CPU. On
+// CPUs without FMA instructions math.FMA is computed in software, slowly;
+// the pure-Go kernel is the fallback, not the fast path.
 func kernelGo(kc int, a []float64, rsA, csA int, b []float64, rsB int, c []float64, ldc int, alpha, beta float64) {
 	// One row of the tile at a time, with its eight sums in local variables
 	// that the compiler keeps in registers.
@@ -263,14 +269,14 @@ func kernelGo(kc int, a []float64, rsA, csA int, b []float64, rsB int, c []float
 		for p := range kc {
 			x := ai[p*csA]
 			bv := (*[NR]float64)(b[p*rsB : p*rsB+NR])
-			s0 += x * bv[0]
-			s1 += x * bv[1]
-			s2 += x * bv[2]
-			s3 += x * bv[3]
-			s4 += x * bv[4]
-			s5 += x * bv[5]
-			s6 += x * bv[6]
-			s7 += x * bv[7]
+			s0 = math.FMA(x, bv[0], s0)
+			s1 = math.FMA(x, bv[1], s1)
+			s2 = math.FMA(x, bv[2], s2)
+			s3 = math.FMA(x, bv[3], s3)
+			s4 = math.FMA(x, bv[4], s4)
+			s5 = math.FMA(x, bv[5], s5)
+			s6 = math.FMA(x, bv[6], s6)
+			s7 = math.FMA(x, bv[7], s7)
 		}
 		cr := (*[NR]float64)(c[i*ldc : i*ldc+NR])
 		sums := [NR]float64{s0, s1, s2, s3, s4, s5, s6, s7}
@@ -280,7 +286,7 @@ func kernelGo(kc int, a []float64, rsA, csA int, b []float64, rsB int, c []float
 			}
 		} else {
 			for j, v := range sums {
-				cr[j] = alpha*v + beta*cr[j]
+				cr[j] = math.FMA(alpha, v, beta*cr[j])
 			}
 		}
 	}

@@ -357,3 +357,36 @@ func TestDgemmInPlaceSameBits(t *testing.T) {
 		}
 	})
 }
+
+// TestKernelsSameBits checks that the pure-Go kernel gives the bits of the
+// assembly one: both fuse each multiply-add, so that a result (e.g. the
+// oscillators' Gauss-Newton losses) does not depend on the build tag or the
+// CPU's AVX2 support. Without the assembly kernel there is nothing to compare.
+func TestKernelsSameBits(t *testing.T) {
+	if !hasAsm {
+		t.Skip("no assembly kernel on this CPU or build")
+	}
+	saved := useAsm
+	defer func() { useAsm = saved }()
+	for seed, c := range []gemmCase{
+		{tA: blas.NoTrans, tB: blas.NoTrans, m: 37, n: 53, k: 300, alpha: 1, beta: 0},
+		{tA: blas.Trans, tB: blas.NoTrans, m: 72, n: 2100, k: 64, alpha: -1, beta: 1},
+		{tA: blas.NoTrans, tB: blas.Trans, m: 13, n: 9, k: 513, alpha: 0.7, beta: -0.3, padA: 1, padC: 2},
+	} {
+		var res [2][]float64
+		for i, asm := range []bool{true, false} {
+			useAsm = asm
+			seed := uint64(seed)
+			a, lda, b, ldb, cc, ldc := c.operands(rand.New(rand.NewPCG(seed, 0))) // the same operands for both
+			var w Workspace
+			w.Dgemm(c.tA, c.tB, c.m, c.n, c.k, c.alpha, a, lda, b, ldb, c.beta, cc, ldc)
+			res[i] = cc
+		}
+		for j := range res[0] {
+			if math.Float64bits(res[0][j]) != math.Float64bits(res[1][j]) {
+				t.Errorf("%+v: C[%d] = %v with the assembly kernel, %v with the pure-Go one", c, j, res[0][j], res[1][j])
+				break
+			}
+		}
+	}
+}

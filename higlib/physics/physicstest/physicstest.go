@@ -14,7 +14,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -49,7 +51,15 @@ type Config struct {
 	// Goroutines is the number of goroutines of the concurrency check, each
 	// with its own Evaluator; zero means 4.
 	Goroutines int
+	// RequireVJP makes a map whose Evaluator is not a physics.VJPEvaluator
+	// fail the check; false accepts maps without a VJP (training then
+	// forms ∂P/∂z for first-order methods too).
+	RequireVJP bool
 }
+
+// maxDetail is the number of per-entry mismatches reported after the
+// summary of the first point that fails; other points get the summary only.
+const maxDetail = 4
 
 // productTol bounds |VJP − Jᵀv| relative to Σ|J||v|: the two differ only by
 // the order of floating-point operations.
@@ -60,9 +70,18 @@ const productTol = 1e-10
 //     and jac, leaving x and z unchanged;
 //   - Eval without jac gives the same y, bit for bit, as with it;
 //   - the Jacobian agrees with central finite differences of z ↦ P(x, z);
-//   - for a physics.VJPEvaluator, VJP at the last Eval equals Jᵀv;
+//   - for a physics.VJPEvaluator, VJP at the last Eval equals Jᵀv; an
+//     Evaluator with a method called VJP of another signature fails (the
+//     library would never call it), and so does one without a VJP when
+//     Config.RequireVJP is set;
 //   - a fresh Evaluator gives the same bits (determinism);
 //   - Evaluators used concurrently give the same bits as one used serially.
+//
+// A Jacobian or VJP that disagrees is summarised first (the negative of
+// the reference, its transpose, or a constant multiple of it, when it is
+// one of those), then up to a few entries of the first failing point are
+// listed; the VJP is compared only at points whose Jacobian passed. Check logs (t.Logf)
+// which checks ran, so that a passing test says whether the VJP was tested.
 func Check(t testing.TB, m physics.Map, c *Config) {
 	t.Helper()
 	if err := physics.Check(m); err != nil {
@@ -107,6 +126,14 @@ func Check(t testing.TB, m physics.Map, c *Config) {
 		t.Fatal("physicstest: NewEvaluator returned nil")
 	}
 	vjp, hasVJP := ev.(physics.VJPEvaluator)
+	if !hasVJP {
+		if sig, ok := nearVJP(ev); ok {
+			t.Errorf("physicstest: %T has a method %s, but physics.VJPEvaluator needs VJP(dst, v []float64) with no result: the library never calls it, so first-order training forms ∂P/∂z instead", ev, sig)
+		} else if cfg.RequireVJP {
+			t.Errorf("physicstest: %T has no VJP(dst, v []float64) method (physics.VJPEvaluator), which Config.RequireVJP asks for", ev)
+		}
+	}
+	detailed := false // per-entry detail was reported for a point
 	for i := range pts {
 		p := &pts[i]
 		x0, z0 := slices.Clone(p.x), slices.Clone(p.z)
@@ -136,16 +163,25 @@ func Check(t testing.TB, m physics.Map, c *Config) {
 		fd.Jacobian(want, func(y, z []float64) { fdEv.Eval(y, nil, p.x, z) }, p.z,
 			&fd.JacobianSettings{Formula: fd.Central, Step: cfg.Step})
 		scale := 1 + num.MaxAbs(want.RawMatrix().Data)
-		for r := 0; r < ny; r++ {
-			for k := 0; k < nz; k++ {
-				g, w := p.jac[r*nz+k], want.At(r, k)
-				if !(math.Abs(g-w) <= cfg.Tol*scale) {
-					t.Errorf("point %d: ∂y_%d/∂z_%d = %v, central difference %v (tolerance %.2g)", i, r, k, g, w, cfg.Tol*scale)
+		wantJ := want.RawMatrix().Data
+		jacBad := mismatches(p.jac, wantJ, cfg.Tol*scale)
+		if len(jacBad) > 0 {
+			t.Errorf("point %d: the Jacobian from Eval differs from central differences in %d of %d entries (tolerance %.2g): %s",
+				i, len(jacBad), len(wantJ), cfg.Tol*scale, pattern(p.jac, wantJ, ny, nz, cfg.Tol*scale, "the differences"))
+			for n, k := range jacBad {
+				if detailed {
+					break // the entries of the first failing point suffice
 				}
+				if n == maxDetail {
+					t.Errorf("point %d: … and %d more entries", i, len(jacBad)-n)
+					break
+				}
+				t.Errorf("point %d: ∂y_%d/∂z_%d = %v, central difference %v", i, k/nz, k%nz, p.jac[k], wantJ[k])
 			}
+			detailed = true
 		}
 
-		if hasVJP {
+		if hasVJP && len(jacBad) == 0 { // a VJP is compared with a Jacobian that passed
 			v := make([]float64, ny)
 			for k := range v {
 				v[k] = rng.NormFloat64()
@@ -156,15 +192,44 @@ func Check(t testing.TB, m physics.Map, c *Config) {
 			vjp.Eval(make([]float64, ny), nil, p.x, p.z)
 			got := num.Filled(nz, math.NaN())
 			vjp.VJP(got, v)
+			jtv, jv := make([]float64, nz), make([]float64, ny)
+			var bad []int
+			var sumAbs float64
 			for k := 0; k < nz; k++ {
 				var s, abs float64
 				for r := 0; r < ny; r++ {
 					s += p.jac[r*nz+k] * v[r]
 					abs += math.Abs(p.jac[r*nz+k] * v[r])
 				}
+				jtv[k] = s
+				sumAbs += abs
 				if !(math.Abs(got[k]-s) <= productTol*(abs+math.SmallestNonzeroFloat64)) && got[k] != s {
-					t.Errorf("point %d: VJP[%d] = %v, (Jᵀv)[%d] = %v", i, k, got[k], k, s)
+					bad = append(bad, k)
 				}
+			}
+			if len(bad) > 0 {
+				// J v, for a VJP that multiplies by J instead of Jᵀ.
+				if ny == nz {
+					for r := 0; r < ny; r++ {
+						for k := 0; k < nz; k++ {
+							jv[r] += p.jac[r*nz+k] * v[k]
+						}
+					}
+				}
+				tol := 1e-8 * (sumAbs + math.SmallestNonzeroFloat64)
+				t.Errorf("point %d: VJP differs from Jᵀv (J from Eval) in %d of %d entries: %s",
+					i, len(bad), nz, vjpPattern(got, jtv, jv, ny == nz, tol))
+				for n, k := range bad {
+					if detailed {
+						break
+					}
+					if n == maxDetail {
+						t.Errorf("point %d: … and %d more entries", i, len(bad)-n)
+						break
+					}
+					t.Errorf("point %d: VJP[%d] = %v, (Jᵀv)[%d] = %v", i, k, got[k], k, jtv[k])
+				}
+				detailed = true
 			}
 		}
 	}
@@ -215,6 +280,88 @@ func Check(t testing.TB, m physics.Map, c *Config) {
 			t.Error(e)
 		}
 	}
+	if !t.Failed() {
+		vjpNote := "no VJP (the library forms ∂P/∂z and multiplies)"
+		if hasVJP {
+			vjpNote = "VJP = Jᵀv"
+		}
+		t.Logf("physicstest: %T passed at %d points: finite values, Jacobian against central differences, %s, determinism, %d concurrent Evaluators",
+			m, cfg.Points, vjpNote, cfg.Goroutines)
+	}
+}
+
+// nearVJP reports a method of ev named VJP (in any case) that does not
+// have physics.VJPEvaluator's signature, and that method's signature.
+func nearVJP(ev physics.Evaluator) (string, bool) {
+	typ := reflect.TypeOf(ev)
+	for i := 0; i < typ.NumMethod(); i++ {
+		meth := typ.Method(i)
+		if strings.EqualFold(meth.Name, "VJP") {
+			return meth.Name + "(" + strings.TrimPrefix(meth.Func.Type().String(), "func("+typ.String()+", "), true
+		}
+	}
+	return "", false
+}
+
+// mismatches returns the indices where got and want differ by more than tol.
+func mismatches(got, want []float64, tol float64) []int {
+	var bad []int
+	for k := range want {
+		if !(math.Abs(got[k]-want[k]) <= tol) {
+			bad = append(bad, k)
+		}
+	}
+	return bad
+}
+
+// within reports whether every |a_k − f(k)| ≤ tol.
+func within(a []float64, tol float64, f func(k int) float64) bool {
+	for k := range a {
+		if !(math.Abs(a[k]-f(k)) <= tol) {
+			return false
+		}
+	}
+	return true
+}
+
+// ratio returns the least-squares factor c of got ≈ c·want.
+func ratio(got, want []float64) float64 {
+	var gw, ww float64
+	for k := range want {
+		gw += got[k] * want[k]
+		ww += want[k] * want[k]
+	}
+	return gw / ww
+}
+
+// pattern names the simple relation of got to the reference want (both
+// rows × cols, row-major), if there is one.
+func pattern(got, want []float64, rows, cols int, tol float64, ref string) string {
+	if within(got, tol, func(k int) float64 { return -want[k] }) {
+		return "it is the negative of " + ref + " (opposite sign)"
+	}
+	if rows == cols && rows > 1 && within(got, tol, func(k int) float64 { return want[(k%cols)*cols+k/cols] }) {
+		return "it is the transpose of " + ref + " (rows and columns swapped)"
+	}
+	if c := ratio(got, want); !math.IsNaN(c) && !math.IsInf(c, 0) && within(got, tol*math.Max(1, math.Abs(c)), func(k int) float64 { return c * want[k] }) {
+		return fmt.Sprintf("it is %.6g times %s (off by a constant factor)", c, ref)
+	}
+	return "not a sign flip, transpose or constant multiple of " + ref
+}
+
+// vjpPattern names the simple relation of a VJP result to Jᵀv: its
+// negative, J v instead (square maps), or a constant multiple.
+func vjpPattern(got, jtv, jv []float64, square bool, tol float64) string {
+	if within(got, tol, func(k int) float64 { return -jtv[k] }) {
+		return "it is −Jᵀv (opposite sign)"
+	}
+	if square && within(got, tol, func(k int) float64 { return jv[k] }) {
+		return "it is J v, not Jᵀv (transposed)"
+	}
+	if c := ratio(got, jtv); !math.IsNaN(c) && !math.IsInf(c, 0) && within(got, tol*math.Max(1, math.Abs(c)), func(k int) float64 { return c * jtv[k] }) {
+		return fmt.Sprintf("it is %.6g·Jᵀv (off by a constant factor)", c)
+	}
+	return "not a sign flip, transpose or constant multiple of Jᵀv"
 }
 
 type point struct {

@@ -142,3 +142,142 @@ func TestCheckCatchesSharedScratch(t *testing.T) {
 	}
 	t.Skip("the goroutines never interleaved (single core?); run with -race to see the shared scratch")
 }
+
+// lin is the square map y = A z with a non-symmetric A, whose Evaluator
+// can get its Jacobian or VJP wrong in the usual ways.
+type lin struct{ jac, vjp string }
+
+var linA = []float64{1, 2, -3, 0.5, 4, 1, 2, -1, 3}
+
+func (l lin) Dims() (int, int, int)           { return 0, 3, 3 }
+func (l lin) NewEvaluator() physics.Evaluator { return l }
+
+func (l lin) Eval(y, jac, _, z []float64) {
+	for r := range 3 {
+		y[r] = linA[3*r]*z[0] + linA[3*r+1]*z[1] + linA[3*r+2]*z[2]
+	}
+	if jac != nil {
+		for r := range 3 {
+			for k := range 3 {
+				jac[3*r+k] = wrong(l.jac, linA, r, k)
+			}
+		}
+	}
+}
+
+func (l lin) VJP(dst, v []float64) {
+	for k := range 3 {
+		dst[k] = 0
+		for r := range 3 {
+			// (Jᵀv)_k = Σ_r J_rk v_r
+			dst[k] += wrong(l.vjp, linA, r, k) * v[r]
+		}
+	}
+}
+
+// wrong returns entry (r, k) of the 3×3 matrix a, made wrong as kind says.
+func wrong(kind string, a []float64, r, k int) float64 {
+	switch kind {
+	case "sign":
+		return -a[3*r+k]
+	case "transpose":
+		return a[3*k+r]
+	case "factor":
+		return 2 * a[3*r+k]
+	}
+	return a[3*r+k]
+}
+
+func TestCheckSummarisesMismatches(t *testing.T) {
+	for _, tc := range []struct {
+		m    lin
+		want string
+	}{
+		{lin{jac: "sign"}, "Jacobian from Eval differs from central differences in 9 of 9 entries (tolerance"},
+		{lin{jac: "sign"}, "opposite sign"},
+		{lin{jac: "transpose"}, "rows and columns swapped"},
+		{lin{jac: "factor"}, "it is 2 times the differences (off by a constant factor)"},
+		{lin{vjp: "sign"}, "it is −Jᵀv (opposite sign)"},
+		{lin{vjp: "transpose"}, "it is J v, not Jᵀv (transposed)"},
+		{lin{vjp: "factor"}, "it is 2·Jᵀv (off by a constant factor)"},
+	} {
+		msgs := check(t, tc.m)
+		if len(msgs) == 0 || !strings.Contains(msgs[0], tc.want) {
+			t.Errorf("%+v: first message %q, want the summary %q", tc.m, msgs, tc.want)
+		}
+		// A summary per point, entries (at most 4 and a count) for the first.
+		if len(msgs) > 6+4+1 {
+			t.Errorf("%+v: %d messages; the detail should be capped", tc.m, len(msgs))
+		}
+	}
+	if msgs := check(t, lin{}); len(msgs) > 0 {
+		t.Errorf("correct lin failed: %v", msgs)
+	}
+}
+
+// nearVJPMap has a VJP that returns an error: not physics.VJPEvaluator's
+// signature, so the library would never call it.
+type nearVJPMap struct{ lin }
+
+type nearVJPEval struct{ lin }
+
+func (m nearVJPMap) NewEvaluator() physics.Evaluator { return nearVJPEval{m.lin} }
+func (e nearVJPEval) VJP(dst, v []float64) error {
+	e.lin.VJP(dst, v)
+	return nil
+}
+
+func TestCheckReportsNearMissVJP(t *testing.T) {
+	msgs := check(t, nearVJPMap{})
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "has a method VJP([]float64, []float64) error") || !strings.Contains(msgs[0], "never calls it") {
+		t.Errorf("messages %q, want the near-miss VJP signature reported", msgs)
+	}
+}
+
+func TestCheckRequireVJP(t *testing.T) {
+	noVJP := physics.Func{Z: 1, Y: 1, F: func(y, jac, x, z []float64) {
+		y[0] = 2 * z[0]
+		if jac != nil {
+			jac[0] = 2
+		}
+	}}
+	for _, tc := range []struct {
+		m    physics.Map
+		fail bool
+	}{{noVJP, true}, {lin{}, false}} {
+		f := &fakeT{TB: t}
+		physicstest.Check(f, tc.m, &physicstest.Config{RequireVJP: true})
+		if f.Failed() != tc.fail || (tc.fail && !strings.Contains(strings.Join(f.msgs, ""), "RequireVJP")) {
+			t.Errorf("%T: messages %q, want failure %v", tc.m, f.msgs, tc.fail)
+		}
+	}
+	if msgs := check(t, noVJP); len(msgs) > 0 {
+		t.Errorf("without RequireVJP a map without VJP failed: %v", msgs)
+	}
+}
+
+// logT records what Check logs.
+type logT struct {
+	fakeT
+	logs []string
+}
+
+func (l *logT) Logf(s string, a ...any) { l.logs = append(l.logs, fmt.Sprintf(s, a...)) }
+
+func TestCheckSaysWhatItTested(t *testing.T) {
+	for _, tc := range []struct {
+		m    physics.Map
+		want string
+	}{{lin{}, "VJP = Jᵀv"}, {physics.Func{Z: 1, Y: 1, F: func(y, jac, x, z []float64) {
+		y[0] = z[0]
+		if jac != nil {
+			jac[0] = 1
+		}
+	}}, "no VJP"}} {
+		l := &logT{fakeT: fakeT{TB: t}}
+		physicstest.Check(l, tc.m, nil)
+		if len(l.logs) != 1 || !strings.Contains(l.logs[0], tc.want) || !strings.Contains(l.logs[0], "passed at 6 points") {
+			t.Errorf("%T: logs %q, want %q", tc.m, l.logs, tc.want)
+		}
+	}
+}
