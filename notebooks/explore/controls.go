@@ -86,13 +86,17 @@ type Controls struct {
 // NewControls shows the widgets for the choices in a table, with a button
 // labelled train (trainLabel) and one labelled stop, and waits until the
 // page has connected them. Widgets need a live browser: without one it
-// gives up after wait. It first lets the widgets connect under a JupyterHub
-// or Binder base URL (nbout.WidgetSocket).
+// gives up after wait. It first waits for GoNB's connection to the page
+// (nbout.ConnectWidgets, which also lets the widgets connect under a
+// JupyterHub or Binder base URL).
 func NewControls(c Choices, trainLabel string, wait time.Duration) (*Controls, error) {
 	if c.KappaSteps < 1 || len(c.Lambdas) == 0 || len(c.Batches) == 0 || len(c.Modes) == 0 {
 		return nil, errors.New("explore: the choices need λ values, batch sizes, modes and KappaSteps ≥ 1")
 	}
-	nbout.WidgetSocket()
+	if err := nbout.ConnectWidgets(wait); err != nil {
+		return nil, errors.New("no browser connected the controls, so this shows the default settings only " +
+			"(run the cell again in JupyterLab or Notebook 7 to use them)")
+	}
 	id := "hig-" + gonbui.UniqueId() // new on every run: GoNB remembers ids for the kernel's lifetime
 	html := `<table style="margin: 0">`
 	for i, label := range []string{"λ", "log₁₀ τ", "κ", "batch size b", "small σ", ""} {

@@ -1,9 +1,13 @@
 package nbout
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/comms"
+	"github.com/janpfeifer/gonb/gonbui/dom"
 )
 
 // socketFix is the page script that WidgetSocket runs. GoNB's widgets
@@ -58,4 +62,46 @@ func WidgetSocket() {
 	gonbui.UpdateHtml(id, fmt.Sprintf("<script>%s</script>", socketFix))
 	gonbui.Sync()
 	gonbui.UpdateHtml(id, "")
+}
+
+// probeEvery is how long ConnectWidgets waits for one answer from the page
+// before it asks GoNB to connect again.
+const probeEvery = 2 * time.Second
+
+// ConnectWidgets prepares the page for GoNB's widgets (WidgetSocket) and
+// waits until GoNB's connection to the page is open, for at most wait. Call
+// it in a cell before its first widget.
+//
+// GoNB (v0.11.4) opens the connection when a cell first uses a widget: it
+// sends the page a script and waits 3 s for it to connect. A page busy
+// rendering (MathJax, images, a loaded machine) can miss that window; GoNB
+// then drops the widget's first message, and the widget waits for an answer
+// that never comes. ConnectWidgets instead asks the page itself to send a
+// value back and, while none arrives, asks GoNB again (comms.Start) every
+// probeEvery, so that a slow page costs a few seconds rather than a re-run
+// of the cell. It returns an error when no page answered within wait (no
+// browser, or a headless run); outside a notebook it returns one at once.
+func ConnectWidgets(wait time.Duration) error {
+	if !gonbui.IsNotebook {
+		return errors.New("nbout: not running in a notebook, so no page can connect widgets")
+	}
+	WidgetSocket()
+	address := "/hig/nbout/probe-" + gonbui.UniqueId()
+	answer := comms.Listen[int](address).LatestOnly()
+	defer answer.Close()
+	deadline := time.Now().Add(wait)
+	for attempt := 1; ; attempt++ {
+		comms.Start()
+		dom.TransientJavascript(fmt.Sprintf("globalThis.gonb_comm?.send(%q, %d);", address, attempt))
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		select {
+		case <-answer.C:
+			return nil
+		case <-time.After(min(probeEvery, left)):
+		}
+	}
+	return fmt.Errorf("nbout: no page connected GoNB's widgets within %v", wait)
 }

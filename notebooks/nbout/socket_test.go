@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSocketFix runs the page script of WidgetSocket in Node.js against a
@@ -58,4 +59,13 @@ console.log(ws.url + " " + (globalThis.WebSocket === Plain ? "plain" : "wrapped"
 func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestConnectWidgetsOutsideNotebook: without a notebook there is no page to
+// wait for, so ConnectWidgets says so (at once: a wait of an hour would show
+// as a test timeout).
+func TestConnectWidgetsOutsideNotebook(t *testing.T) {
+	if err := ConnectWidgets(time.Hour); err == nil {
+		t.Fatal("ConnectWidgets outside a notebook returned no error")
+	}
 }
