@@ -162,7 +162,9 @@ func judge(t *testing.T, names []string, reps map[string]*pageReport) {
 // TestBrowserCatchesBrokenNotebooks shows that the browser test fails for
 // the faults it is meant to catch, with deliberately broken notebooks: a cell
 // that panics, live progress that reuses a display id (so that it shows
-// nothing when the cell is re-run), and a slider that redraws nothing.
+// nothing when the cell is re-run), a slider that redraws nothing, and
+// working widgets that never connect because the page is served below a base
+// URL and the cell does not call nbout.ConnectWidgets.
 func TestBrowserCatchesBrokenNotebooks(t *testing.T) {
 	tl := browserTools(t)
 	consultInputs(t)
@@ -194,13 +196,19 @@ import (
 	"bytes"
 	"image"
 	"image/png"
+	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/widgets"
+
+	"github.com/higlab/hig/notebooks/nbout"
 )
 
 %%
 defer gonbui.Sync()
+if err := nbout.ConnectWidgets(20 * time.Second); err != nil {
+	panic(err)
+}
 var buf bytes.Buffer
 if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 40, 20))); err != nil {
 	panic(err)
@@ -209,17 +217,22 @@ gonbui.DisplayPng(buf.Bytes())
 widgets.Slider(0, 10, 5).Done() // nobody listens: moving it redraws nothing
 stop := widgets.Button("stop").Done().Listen()
 <-stop.C`),
+		"socket.ipynb": testNotebook(setup, socketNotebook),
 	}
 	want := map[string]string{
 		"error.ipynb":  "error output",
 		"rerun.ipynb":  "on re-run",
 		"slider.ipynb": "changed no image",
+		"socket.ipynb": "never connected",
 	}
 	tmp := t.TempDir()
 	env := kernelEnv(t, tmp)
 	dir := mirror(t, filepath.Join(tmp, "site"), broken)
-	names := []string{"error.ipynb", "rerun.ipynb", "slider.ipynb"}
-	reps := browse(t, tl, env, server{app: "lab", base: "/"}, dir, names)
+	names := []string{"error.ipynb", "rerun.ipynb", "slider.ipynb", "socket.ipynb"}
+	// Under a base URL, as JupyterHub serves notebooks: there GoNB's own
+	// widget connection fails (socket.ipynb) unless the page is fixed first
+	// (nbout.ConnectWidgets in slider.ipynb).
+	reps := browse(t, tl, env, server{app: "lab", base: baseURL}, dir, names)
 	for _, name := range names {
 		rep := reps[name]
 		if rep == nil {
@@ -243,7 +256,65 @@ stop := widgets.Button("stop").Done().Listen()
 			}
 		}
 	}
+	// The same widgets work on a server at the root: what broke them above
+	// is the base URL, not the cell.
+	rep := browse(t, tl, env, server{app: "lab", base: "/"}, dir, []string{"socket.ipynb"})["socket.ipynb"]
+	if rep == nil {
+		t.Fatal("socket.ipynb at the root: no report from the browser")
+	}
+	for _, err := range evaluate(rep) {
+		t.Errorf("socket.ipynb at the root (must pass there): %v", err)
+	}
 }
+
+// socketNotebook is a cell with a slider that redraws an image and a stop
+// button, using GoNB's widgets directly, without nbout.ConnectWidgets. It
+// ends by itself when its widgets have not connected after 20 s.
+const socketNotebook = `// expect: controls
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"time"
+
+	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/widgets"
+)
+
+%%
+defer gonbui.Sync()
+id := "img-" + gonbui.UniqueId()
+draw := func(v int) {
+	im := image.NewGray(image.Rect(0, 0, 40, 20))
+	for i := range im.Pix {
+		im.Pix[i] = uint8(20 * v)
+	}
+	im.Set(0, 0, color.Gray{Y: 255})
+	var buf bytes.Buffer
+	png.Encode(&buf, im)
+	gonbui.UpdateHtml(id, fmt.Sprintf("<img src=\"data:image/png;base64,%s\">", base64.StdEncoding.EncodeToString(buf.Bytes())))
+}
+draw(5)
+built := make(chan chan int)
+go func() {
+	slider := widgets.Slider(0, 10, 5).Done().Listen()
+	stop := widgets.Button("stop").Done().Listen()
+	go func() {
+		for v := range slider.C {
+			draw(v)
+		}
+	}()
+	built <- stop.C
+}()
+select {
+case stop := <-built:
+	<-stop
+case <-time.After(20 * time.Second):
+	fmt.Println("the widgets never connected")
+}`
 
 // testNotebook returns a notebook of code cells with the given sources.
 func testNotebook(sources ...string) []byte {
