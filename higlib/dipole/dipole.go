@@ -228,11 +228,14 @@ func (w *Well) checkLevel(k int) {
 // NewEvaluator returns a new *Evaluator of w.
 func (w *Well) NewEvaluator() physics.Evaluator {
 	n := w.n
+	fac := make([]complex128, 2*w.steps*n)
 	return &Evaluator{
 		well: w,
 		st:   newStepper(w),
 		psi:  make([]complex128, (w.steps+1)*n),
 		u:    make([]float64, w.steps),
+		piv:  fac[: w.steps*n : w.steps*n],
+		up:   fac[w.steps*n:],
 		nu:   make([]complex128, n*n),
 		q:    make([]complex128, n),
 	}
@@ -283,9 +286,12 @@ type Evaluator struct {
 	st   stepper
 	psi  []complex128 // ψ⁰ … ψ^K of the last Eval, row-major K+1 × N
 	u    []float64    // the controls of the last Eval
-	nu   []complex128 // up to N cotangents of a reverse sweep, point by point
-	q    []complex128 // q_n = −i·DT/2·X(ψⁿ + ψⁿ⁺¹) of one step
-	done bool         // an Eval has run, so psi and u are valid
+	// The Thomas factors of A_k for every step k (see stepper), row-major
+	// K × N.
+	piv, up []complex128
+	nu      []complex128 // up to N cotangents of a reverse sweep, point by point
+	q       []complex128 // q_n = −i·DT/2·X(ψⁿ + ψⁿ⁺¹) of one step
+	done    bool         // an Eval has run, so psi and u are valid
 }
 
 // Eval writes the final state ψ(T) of the simulation from the ground state
@@ -304,9 +310,14 @@ func (e *Evaluator) Eval(y, jac, _, z []float64) {
 			n, steps, len(y), len(z), len(jac), 2*n, steps, 2*n*steps))
 	}
 	copy(e.u, z)
+	// The factors depend on the controls only: computed for all steps
+	// first, their K independent recurrences interleave.
+	e.st.factorAll(e.piv, e.up, z)
 	copy(e.psi[:n], w.ground)
-	for k, uk := range z {
-		e.st.step(e.psi[(k+1)*n:(k+2)*n], e.psi[k*n:(k+1)*n], uk)
+	for k := range z {
+		e.use(k)
+		e.st.applyB(e.psi[(k+1)*n:(k+2)*n], e.psi[k*n:(k+1)*n], 1)
+		e.st.solve(e.psi[(k+1)*n:(k+2)*n], 1)
 	}
 	last := e.psi[steps*n:]
 	for j, v := range last {
@@ -355,12 +366,19 @@ func (e *Evaluator) VJP(dst, v []float64) {
 	}
 }
 
-// prepare factors A_k for the reverse sweep of step k and writes q_k into
-// e.q.
+// use points the stepper at the stored factors of step k.
+func (e *Evaluator) use(k int) {
+	n := e.well.n
+	e.st.u = e.u[k]
+	e.st.piv, e.st.up = e.piv[k*n:(k+1)*n], e.up[k*n:(k+1)*n]
+}
+
+// prepare readies the reverse sweep of step k: the factors of A_k, and q_k
+// in e.q.
 func (e *Evaluator) prepare(k int) {
 	w := e.well
 	n := w.n
-	e.st.factor(e.u[k])
+	e.use(k)
 	a := w.dt / 2
 	p0, p1 := e.psi[k*n:(k+1)*n], e.psi[(k+1)*n:(k+2)*n]
 	for j, xj := range w.x {
@@ -380,7 +398,8 @@ type stepper struct {
 	u      float64 // the control the factors belong to
 	// The Thomas factors of A = I + ia(H₀ + uX): piv[j] = 1/w_j, the
 	// reciprocal pivots, and up[j] = o·piv[j], the eliminated
-	// superdiagonal.
+	// superdiagonal. They are the stepper's own (factor) or an
+	// Evaluator's stored factors of one step.
 	piv, up []complex128
 	// Per right-hand side of a batched sweep: the previous entry before it
 	// was overwritten (applyB) and the running product νᵀq (reverse).
@@ -434,6 +453,25 @@ func (st *stepper) factor(u float64) {
 	}
 }
 
+// factorAll writes the factors of every step k, for the control u[k], into
+// piv[k·N : (k+1)·N] and up[k·N : (k+1)·N], with the same arithmetic as
+// factor. The loop runs over the points outside and the steps inside, so
+// that the K independent recurrences interleave.
+func (st *stepper) factorAll(piv, up []complex128, u []float64) {
+	n := len(st.x)
+	for j, xj := range st.x {
+		for k, uk := range u {
+			d := complex(1, st.a*(st.h0+uk*xj))
+			if j > 0 {
+				d -= mulI(st.oi, up[k*n+j-1])
+			}
+			p := recip(d)
+			piv[k*n+j] = p
+			up[k*n+j] = mulI(st.oi, p)
+		}
+	}
+}
+
 // The batched operations below act on m vectors at once, stored point by
 // point: entry j of vector q is r[j·m + q]. Every vector goes through the
 // same operations in the same order as it would alone (m = 1), so a row of
@@ -444,8 +482,8 @@ func (st *stepper) factor(u float64) {
 // solve overwrites the m vectors in r with A⁻¹r for the factors of the
 // last factor call.
 func (st *stepper) solve(r []complex128, m int) {
-	n := len(st.piv)
 	oi, piv, up := st.oi, st.piv, st.up
+	n := len(piv)
 	p0 := piv[0]
 	for q := range m {
 		r[q] *= p0
