@@ -59,9 +59,9 @@
 //	∂ψⁿ⁺¹/∂u_n = A_n⁻¹ q_n,    q_n = −i·DT/2·X(ψⁿ + ψⁿ⁺¹),
 //
 // and ∂ψ(T)/∂u_n = M_{K−1} ⋯ M_{n+1} A_n⁻¹ q_n for K = Steps. A_n and B_n
-// are complex symmetric (not Hermitian) and commute, so M_nᵀ = M_n: the
-// transposed products that a reverse sweep needs are Crank–Nicolson steps
-// themselves. For a cotangent ν ∈ ℂᴺ the sweep starts from ν_K = ν and runs
+// are complex symmetric (not Hermitian) and commute, so
+// M_nᵀ = B_n A_n⁻¹ = A_n⁻¹ B_n = M_n: the transposed products that a
+// reverse sweep needs are Crank–Nicolson steps themselves. For a cotangent ν ∈ ℂᴺ the sweep starts from ν_K = ν and runs
 // back in time,
 //
 //	ν'_n = A_n⁻¹ ν_{n+1},    ∂(νᵀψ(T))/∂u_n = ν'_nᵀ q_n,    ν_n = B_n ν'_n,
@@ -300,8 +300,12 @@ type Evaluator struct {
 // and may have any length; len(z) must be Steps and len(y) 2N.
 //
 // The Jacobian is the exact derivative of the discrete scheme, computed by
-// N reverse sweeps (see the package documentation) at about the cost of N
-// forward simulations. Non-finite controls give non-finite outputs.
+// N reverse sweeps (see the package documentation) that run together, so
+// that their serial recurrences overlap: it measured about 7 times the cost
+// of the value alone (BenchmarkEval). Forward-mode tangents would carry one
+// tangent per control from its step to the end, Steps(Steps+1)/2 ≈ 74,000
+// tangent steps against the adjoint's N·Steps = 5,376. Non-finite controls
+// give non-finite outputs.
 func (e *Evaluator) Eval(y, jac, _, z []float64) {
 	w := e.well
 	n, steps := w.n, w.steps
