@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"log"
 	"math"
+	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/higlab/hig/higlib/dipole"
 )
@@ -59,4 +62,28 @@ func ExampleWell() {
 	// no field:       |⟨e₁, ψ(T)⟩|² = 1.000000
 	// resonant field: ‖ψ(T)‖ = 1.000000, |⟨e₁, ψ(T)⟩|² = 0.010, |⟨e₂, ψ(T)⟩|² = 0.989
 	// loss 1 − |⟨e₂, ψ(T)⟩|² = 0.011, ‖∂L/∂u‖ = 0.049
+}
+
+// The paper's data: targets cos φ·e₂ + sin φ·e₃ with a random angle, which
+// are also the network's inputs. Every target is a real unit state with no
+// weight on the ground state the simulation starts from.
+func ExampleWell_Dataset() {
+	w, err := dipole.New(dipole.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	d := w.Dataset(1024, rand.New(rand.NewPCG(1, 2)))
+	rows, cols := d.X.Dims()
+	fmt.Printf("%d samples of %d reals, inputs equal targets: %v\n", rows, cols, mat.Equal(d.X, d.Y))
+	e1, e2, e3 := w.Eigenstate(nil, 1), w.Eigenstate(nil, 2), w.Eigenstate(nil, 3)
+	for i := range 3 {
+		y := d.Y.RawRowView(i)
+		fmt.Printf("target %d: weights on e₁, e₂, e₃ = %.3f, %.3f, %.3f; infidelity of the ground state %.3f\n",
+			i, dipole.Fidelity(e1, y), dipole.Fidelity(e2, y), dipole.Fidelity(e3, y), dipole.Infidelity(y, e1))
+	}
+	// Output:
+	// 1024 samples of 28 reals, inputs equal targets: true
+	// target 0: weights on e₁, e₂, e₃ = 0.000, 0.963, 0.037; infidelity of the ground state 1.000
+	// target 1: weights on e₁, e₂, e₃ = 0.000, 0.031, 0.969; infidelity of the ground state 1.000
+	// target 2: weights on e₁, e₂, e₃ = 0.000, 0.017, 0.983; infidelity of the ground state 1.000
 }
