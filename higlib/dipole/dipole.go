@@ -301,8 +301,8 @@ type Evaluator struct {
 //
 // The Jacobian is the exact derivative of the discrete scheme, computed by
 // N reverse sweeps (see the package documentation) that run together, so
-// that their serial recurrences overlap: it measured about 7 times the cost
-// of the value alone (BenchmarkEval). Forward-mode tangents would carry one
+// that their serial recurrences overlap: it measured 5 to 8 times the cost
+// of the value alone (BenchmarkEval, on a busy machine). Forward-mode tangents would carry one
 // tangent per control from its step to the end, Steps(Steps+1)/2 ≈ 74,000
 // tangent steps against the adjoint's N·Steps = 5,376. Non-finite controls
 // give non-finite outputs.
