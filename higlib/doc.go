@@ -12,6 +12,9 @@
 //     checks a user's simulator.
 //   - oscillator: the paper's chain of coupled nonlinear oscillators (RK4,
 //     adjoint Jacobian), a physics.Map.
+//   - dipole: the paper's quantum dipole, a particle in a well driven by a
+//     field (Crank–Nicolson, adjoint Jacobian), a physics.Map, with its
+//     infidelity loss and targets.
 //   - objective: a network followed by a map, with the batch mean of a
 //     per-sample Loss (½‖y − ŷ‖² by default), its gradient and the stacked
 //     (b·d) × P Jacobian with row i·d + k; objective/losstest checks a
