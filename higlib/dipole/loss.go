@@ -52,20 +52,14 @@ func Infidelity(target, psi []float64) float64 { return 1 - Fidelity(target, psi
 //
 //	∂L/∂p_j = −2(α a_j − β b_j),    ∂L/∂q_j = −2(α b_j + β a_j).
 //
-// Composed with the map's VJP this gives the loss gradient with respect to
-// the controls.
+// It is objective.Infidelity, the loss a training Objective takes for this
+// map (its SampleLoss); composed with the map's VJP this gives the loss
+// gradient with respect to the controls.
 func InfidelityGrad(dst, target, psi []float64) float64 {
-	alpha, beta := overlap(target, psi)
-	if len(dst) != len(psi) {
-		panic(fmt.Sprintf("dipole: InfidelityGrad got len(dst) = %d for states of length %d", len(dst), len(psi)))
+	if len(dst) != len(psi) || len(target) != len(psi) {
+		panic(fmt.Sprintf("dipole: InfidelityGrad got lengths %d, %d, %d (dst, target, ψ)", len(dst), len(target), len(psi)))
 	}
-	n := len(psi) / 2
-	a, b := target[:n], target[n:]
-	for j := range n {
-		dst[j] = -2 * (alpha*a[j] - beta*b[j])
-		dst[n+j] = -2 * (alpha*b[j] + beta*a[j])
-	}
-	return 1 - (alpha*alpha + beta*beta)
+	return objective.Infidelity{}.Eval(dst, psi, target)
 }
 
 // Target writes the target state cos φ·e₂ + sin φ·e₃ of the paper's data,
