@@ -70,6 +70,10 @@ type Method struct {
 	// Under a wall-clock budget (Settings.Duration) it must be zero. A
 	// method whose step costs less may get more steps for the same time.
 	Steps int
+	// TuneSteps is the method's step budget in learning-rate search runs;
+	// zero means Steps (or Study.Settings.Steps). Under a wall-clock
+	// budget it must be zero.
+	TuneSteps int
 	// BatchSize is the method's mini-batch size; zero means
 	// Study.Settings.BatchSize (e.g. the paper gives Adam b = 512 and HIG
 	// b = 128 in its oscillator experiment).
@@ -102,6 +106,11 @@ type Study struct {
 	Observe func(m Method, lr float64, seed uint64, tuning bool) train.Recorder
 	// Track is the validation sample whose output path is recorded.
 	Track int
+	// Records, if positive, makes every run with a step budget record
+	// about Records times (RecordEvery = max(1, steps/Records) for its
+	// own budget), so that methods with different step budgets record
+	// alike; zero leaves Settings.RecordEvery as it is.
+	Records int
 	// Progress, if not nil, receives one line per finished run.
 	Progress func(line string)
 }
@@ -194,7 +203,10 @@ func (s *Study) Validate() error {
 		if m.BatchSize < 0 {
 			return fmt.Errorf("experiment: %s: batch size %d must not be negative", m.Name, m.BatchSize)
 		}
-		if m.Steps > 0 && s.Settings.Duration > 0 {
+		if m.TuneSteps < 0 || m.TuneSteps > train.MaxSteps {
+			return fmt.Errorf("experiment: %s: tuning step budget %d must lie in 0…%d", m.Name, m.TuneSteps, train.MaxSteps)
+		}
+		if (m.Steps > 0 || m.TuneSteps > 0) && s.Settings.Duration > 0 {
 			return fmt.Errorf("experiment: %s has a step budget under a wall-clock budget; give one kind", m.Name)
 		}
 	}
@@ -208,7 +220,7 @@ func (s *Study) Validate() error {
 			return fmt.Errorf("experiment: seed %d is both a tuning and an evaluation seed; they must differ", seed)
 		}
 	}
-	if s.Settings.Steps < 0 || s.Settings.Duration < 0 {
+	if s.Settings.Steps < 0 || s.Settings.Duration < 0 || s.Records < 0 {
 		return errors.New("experiment: the budget must not be negative")
 	}
 	return nil
@@ -334,6 +346,12 @@ func (s *Study) One(m Method, lr float64, seed uint64, tuning bool) (*Run, error
 	set.Seed = seed
 	if s.Settings.Duration == 0 {
 		set.Steps = s.steps(m)
+		if tuning && m.TuneSteps > 0 {
+			set.Steps = m.TuneSteps
+		}
+		if s.Records > 0 {
+			set.RecordEvery = max(1, set.Steps/s.Records)
+		}
 	}
 	if m.BatchSize > 0 {
 		set.BatchSize = m.BatchSize
