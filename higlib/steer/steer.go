@@ -13,8 +13,11 @@
 // factor ½ only rescales gradients, which the learning-rate search absorbs.
 //
 // Study compares Adam, Gauss-Newton and HIG (and optionally gradient
-// descent) under the same wall-clock budget per run, one run at a time, with
-// the paper's settings as the centre of a small learning-rate grid.
+// descent) one run at a time, with the paper's settings as the centre of a
+// small learning-rate grid, under step budgets that give every method about
+// the same computing time (Adam and GD FirstOrderRatio times the steps of
+// Gauss-Newton and HIG; the same bits on every machine) or, as the paper
+// does, under the same wall-clock budget per run.
 package steer
 
 import (
