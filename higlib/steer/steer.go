@@ -140,14 +140,17 @@ type Config struct {
 // b = 512 the step budgets give for one Gauss-Newton or HIG step at
 // b = 128. It is meant to err in Adam's favour: at least the largest ratio
 // of their step costs measured with BenchmarkOscillator (hig-step-b128 over
-// adam-step-b512, both in the same run) on any host, idle or loaded:
+// adam-step-b512, both in the same run) on any host:
 //
-//	Intel host, idle, Adam on one core        40 / 5.7 ms   ≈ 7
-//	AMD EPYC Zen 3 (family 25), idle          127 / 16 ms   ≈ 8
-//	AMD EPYC (family 26), loaded, GOMAXPROCS=1 88 / 6.9 ms  ≈ 13
+//	Intel host, idle, Adam on one core              40 / 5.7 ms    ≈ 7
+//	AMD EPYC Zen 3 (family 25), idle, Adam on one    127 / 16 ms    ≈ 8
+//	AMD EPYC (family 26), quiet moment, one core     40.5 / 3.5 ms  ≈ 12
+//	AMD EPYC (family 26), load 8–9, GOMAXPROCS=1     210–266 / 15–33 ms: 6–16
 //
-// (see the README's oscillator section for the measurements with Adam's
-// gradient on both cores).
+// Under contention at GOMAXPROCS=2 the ratio reached 12–44, because the
+// solver's helper goroutine then spins for a core it does not get; that is
+// waiting, not work, and R does not cover it (see the README's oscillator
+// section).
 const FirstOrderRatio = 16
 
 // DefaultSteps is the Gauss-Newton and HIG step budget of an evaluation
