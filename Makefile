@@ -112,16 +112,16 @@ test: ## Install what the tests need if missing (scripts/install-test-deps.sh, m
 	@echo "  which runs the notebooks under the GoNB kernel, headlessly and in JupyterLab in Chromium (5-8 min), print nothing before (HIG_SKIP_NOTEBOOKS=1 skips these)"
 	@$(GO) test -timeout=30m ./...
 
-figures: $(BIN)/hig ## The main job: the toy study (figures/toy_*), the step-cost scaling (figures/scaling.*) and a short oscillator comparison (figures/oscillators*), ≈ 5 min.
+figures: $(BIN)/hig ## The main job: the toy study (figures/toy_*), the step-cost scaling (figures/scaling.*) and a short oscillator comparison by step budgets (figures/oscillators*, the same bits on any machine), ≈ 6 min idle.
 	$(BIN)/hig toy -out figures
 	$(BIN)/hig scaling -reps 9 -out figures
-	$(BIN)/hig oscillators -budget 8s -tune-budget 2s -test 1024 -out figures
+	$(BIN)/hig oscillators -steps 300 -test 1024 -out figures
 
 scaling: $(BIN)/hig ## Only the step-cost scaling figure (figures/scaling.*), ≈ 30 s.
 	$(BIN)/hig scaling -reps 9 -out figures
 
-oscillators: $(BIN)/hig ## The paper's oscillator comparison at 60 s per run, 3 seeds (figures/oscillators-60s/), ≈ 12 min.
-	@echo "hig oscillators: 9 tuning runs of 15 s and 9 runs of 60 s, one at a time (wall-clock budgets: keep the machine otherwise idle)"
+oscillators: $(BIN)/hig ## The paper's wall-clock protocol: 60 s per run, 3 seeds (figures/oscillators-60s/), ≈ 12 min; results depend on the host and its load.
+	@echo "hig oscillators: 9 tuning runs of 15 s and 9 runs of 60 s, one at a time (wall-clock budgets: the results depend on the host and its load; keep the machine otherwise idle)"
 	$(BIN)/hig oscillators -budget 60s -out figures/oscillators-60s
 
 gn-study: $(BIN)/hig ## Why Gauss-Newton differs from the chapter: GN and HIG at τ = 1e-4, 1e-2 and with float32-rounded inputs (figures/gn-*/), ≈ 5 min.

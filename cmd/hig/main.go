@@ -34,8 +34,9 @@ Usage:
                      figures/scaling.png|svg and figures/scaling.json
   hig oscillators [flags] the paper's main experiment: Adam, Gauss-Newton and HIG
                      train a network through a coupled-oscillator simulator under
-                     equal wall-clock budgets, write figures/oscillators.png|svg
-                     and figures/oscillators_summary.json
+                     step budgets of about equal computing time (or, with
+                     -budget, equal wall-clock time), write
+                     figures/oscillators.png|svg and figures/oscillators_summary.json
 
 Run "hig COMMAND -help" (toy, step, scaling, oscillators) for the flags of each command.
 `

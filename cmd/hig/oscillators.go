@@ -14,123 +14,101 @@ import (
 	"time"
 
 	"github.com/higlab/hig/higlib/steer"
+	"github.com/higlab/hig/higlib/train"
 	"github.com/higlab/hig/internal/outdir"
 )
 
-const oscillatorsSynopsis = `The paper's main experiment (package steer): a 4→20→20→20→96 ReLU network
+var oscillatorsSynopsis = `The paper's main experiment (package steer): a 4→20→20→20→96 ReLU network
 predicts 96 controls that steer two coupled nonlinear oscillators, through
 96 RK4 steps, back to their initial state x₀ ∈ [0, 1)⁴ (targets ŷ = x₀,
 loss ½‖x(T) − x₀‖²). Each method's learning rate is chosen from a small grid
-around the paper's setting by short tuning runs (-tune-budget), then every
-method trains on every evaluation seed with the same wall-clock budget
-(-budget), one run at a time. Writes to the output folder:
-  oscillators.png, .svg           test loss against time; the first test
+around the paper's setting by short tuning runs, then every method trains on
+every evaluation seed, one run at a time.
+
+Budgets: by default every run gets a step budget: -steps for Gauss-Newton and
+HIG, R = ` + strconv.Itoa(steer.FirstOrderRatio) + ` times as many for Adam and GD (R is at least the
+largest ratio of a HIG step's cost at b = 128 to an Adam step's at b = 512
+measured on any host, so the budgets err in Adam's favour; see the README),
+and a quarter of them in tuning runs. The results are then the same bits on
+every machine under any load; only the seconds differ. -budget gives every
+run the same wall-clock time instead, as the paper does; its results depend
+on the host and on whatever else runs on it.
+
+Writes to the output folder:
+  oscillators.png, .svg           test loss against the budget (steps, Adam's
+                                  divided by R; or seconds); the first test
                                   sample's controls and trajectories
   oscillators_summary.json        one record per (method, seed)
   oscillators_tuning.json         the learning-rate search runs
   oscillators_results.md          the table of median final test losses`
 
+// Bounds of "hig oscillators", checked before any work (see validate.go
+// for the toy's). A training sample is X and Y (4 + 4 values) and its
+// place in the batch permutation, 72 B; a test sample is X and Y, 64 B,
+// and every run keeps its own test set in its recorders (and the figure
+// builds one more). Both are doubled for the collector's headroom. Each run
+// also keeps its network, recorders and records (bytesPerRun), and one
+// study holds at most about 64 MiB of fixed workspaces at a time: the
+// 512 × 2956 stacked Jacobian and the solver's copies of it, and the
+// chunk workspaces of the parallel gradient.
+const (
+	bytesPerOscTrainSample = 144
+	bytesPerOscTestSample  = 128
+	oscFixedBytes          = 64 << 20
+	maxOscTrain            = memoryBound / bytesPerOscTrainSample
+	maxOscTest             = memoryBound / bytesPerOscTestSample
+	// maxOscSteps keeps the default first-order budget R × -steps within
+	// train.MaxSteps.
+	maxOscSteps = train.MaxSteps / steer.FirstOrderRatio
+)
+
+// oscFlags are the values of the flags of "hig oscillators".
+type oscFlags struct {
+	methods, seeds, tuneSeeds, lrs, out string
+	steps, foSteps, tuneSteps           int
+	ntrain, ntest, records              int
+	budget, tuneBudget                  time.Duration
+	tau                                 float64
+}
+
 func oscillatorsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("oscillators", oscillatorsSynopsis, stdout)
-	budget := fs.Duration("budget", time.Minute, "wall-clock training `time` of every evaluation run")
-	tuneBudget := fs.Duration("tune-budget", 0, "wall-clock training `time` of every tuning run; 0 means -budget/4")
-	steps := fs.Int("steps", 0, "a step `count` for every method instead of -budget (deterministic, but not a fair comparison)")
-	methods := fs.String("methods", "adam,gn,hig", "comma-separated `methods`: adam, gn, hig, gd")
-	seeds := fs.String("seeds", "1,2,3", "comma-separated evaluation `seeds`")
-	tuneSeeds := fs.String("tune-seeds", "1001", "comma-separated `seeds` of the learning-rate search runs")
-	lrs := fs.String("lr", "", "fixed learning `rates` that skip tuning, e.g. adam=3e-4,hig=1")
-	ntrain := fs.Int("train", 4096, "training set `size`")
-	ntest := fs.Int("test", 4096, "test set `size`")
-	records := fs.Int("records", 50, "`number` of test-loss records per run")
-	tau := fs.Float64("tau", 1e-6, "truncation `threshold` τ of GN and HIG, relative to the largest singular value")
-	out := fs.String("out", "figures", "output `folder`")
+	var f oscFlags
+	fs.IntVar(&f.steps, "steps", steer.DefaultSteps, "step `count` of every Gauss-Newton and HIG evaluation run, 1 … "+strconv.Itoa(maxOscSteps))
+	fs.IntVar(&f.foSteps, "first-order-steps", 0, "step `count` of every Adam and GD evaluation run; 0 means R × -steps (R = "+strconv.Itoa(steer.FirstOrderRatio)+")")
+	fs.IntVar(&f.tuneSteps, "tune-steps", 0, "step `count` of Gauss-Newton and HIG tuning runs, at most -steps; 0 means -steps/4; Adam's and GD's tuning runs get the same share of theirs")
+	fs.DurationVar(&f.budget, "budget", 0, "wall-clock training `time` of every evaluation run, instead of the step budgets (the paper's protocol; the results depend on the machine and its load)")
+	fs.DurationVar(&f.tuneBudget, "tune-budget", 0, "wall-clock training `time` of every tuning run, with -budget only; 0 means -budget/4")
+	fs.StringVar(&f.methods, "methods", "adam,gn,hig", "comma-separated `methods`: adam, gn, hig, gd")
+	fs.StringVar(&f.seeds, "seeds", "1,2,3", "comma-separated evaluation `seeds`")
+	fs.StringVar(&f.tuneSeeds, "tune-seeds", "1001", "comma-separated `seeds` of the learning-rate search runs")
+	fs.StringVar(&f.lrs, "lr", "", "fixed learning `rates` that skip tuning, one per method, e.g. adam=3e-4,hig=1")
+	fs.IntVar(&f.ntrain, "train", 4096, "training set `size`, at most "+strconv.Itoa(maxOscTrain)+" (memory bound)")
+	fs.IntVar(&f.ntest, "test", 4096, "test set `size`, at most "+strconv.Itoa(maxOscTest)+" (memory bound; every run keeps one)")
+	fs.IntVar(&f.records, "records", 50, "`number` of test-loss records per run")
+	fs.Float64Var(&f.tau, "tau", 1e-6, "truncation `threshold` τ of GN and HIG, relative to the largest singular value")
+	fs.StringVar(&f.out, "out", "figures", "output `folder`")
 	quiet := fs.Bool("quiet", false, "do not print progress")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-
-	st := steer.Study{Grid: map[string][]float64{}}
-	for _, m := range strings.Split(*methods, ",") {
-		m = strings.TrimSpace(strings.ToLower(m))
-		if _, err := steer.Spec(m); err != nil {
-			return usagef("-methods: unknown method %q: use adam, gn, hig or gd", m)
-		}
-		st.Methods = append(st.Methods, m)
-	}
-	var err error
-	if st.Seeds, err = seedList("seeds", *seeds); err != nil {
+	given := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
+	st, err := f.study(given)
+	if err != nil {
 		return err
 	}
-	if st.TuneSeeds, err = seedList("tune-seeds", *tuneSeeds); err != nil {
-		return err
-	}
-	if err := unique("methods", st.Methods); err != nil {
-		return err
-	}
-	if err := unique("seeds", st.Seeds); err != nil {
-		return err
-	}
-	if err := unique("tune-seeds", st.TuneSeeds); err != nil {
-		return err
-	}
-	switch {
-	case *budget <= 0 || *tuneBudget < 0 || *steps < 0:
-		return usagef("-budget must be positive, -tune-budget and -steps must not be negative")
-	case set["steps"] && (set["budget"] || set["tune-budget"]):
-		return usagef("-steps replaces -budget and -tune-budget; give one kind of budget")
-	case *ntrain < 1 || *ntest < 1 || *records < 1:
-		return usagef("-train, -test and -records must be positive")
-	case !(*tau > 0 && *tau < 1):
-		return usagef("-tau %v must be a number with 0 < τ < 1 (τ ≥ 1 truncates every singular value; default 1e-6)", *tau)
-	case *out == "":
-		return usagef("-out is empty: give the output folder, e.g. -out figures")
-	}
-	for _, s := range st.TuneSeeds {
-		if slices.Contains(st.Seeds, s) {
-			return usagef("-tune-seeds: %d is also among -seeds; the tuning seeds must differ from the evaluation seeds", s)
-		}
-	}
-	if *steps > 0 {
-		st.Steps = *steps
-	} else {
-		st.Duration, st.TuneDuration = *budget, *tuneBudget
-	}
-	if *lrs != "" {
-		for _, kv := range strings.Split(*lrs, ",") {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok {
-				return usagef("-lr: %q is not METHOD=RATE", kv)
-			}
-			k = strings.TrimSpace(strings.ToLower(k))
-			if _, err := steer.Spec(k); err != nil {
-				return usagef("-lr: unknown method %q", k)
-			}
-			r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil || !(r > 0) || math.IsInf(r, 0) {
-				return usagef("-lr: rate %q for %s must be a number > 0", v, k)
-			}
-			if !slices.Contains(st.Methods, k) {
-				return usagef("-lr: %s is not among -methods %s", k, *methods)
-			}
-			st.Grid[k] = []float64{r}
-		}
-	}
-	st.TrainSize, st.TestSize, st.Records, st.Tau = *ntrain, *ntest, *records, *tau
-	if err := st.Validate(); err != nil {
-		return usagef("%v", err)
-	}
-	if err := outdir.Check(*out); err != nil {
+	if err := outdir.Check(f.out); err != nil {
 		return err
 	}
 
 	total := st.Runs()
 	start, done := time.Now(), 0
 	if !*quiet {
-		what := fmt.Sprintf("%s per evaluation run, %s per tuning run", st.Duration, st.TuneDuration)
-		if st.Steps > 0 {
-			what = fmt.Sprintf("%d steps per run", st.Steps)
+		what := fmt.Sprintf("%s per evaluation run, %s per tuning run (wall-clock: results depend on the machine and its load)", st.Duration, st.TuneDuration)
+		if st.Duration == 0 {
+			what = fmt.Sprintf("step budgets: %d steps per GN and HIG run, %d per Adam and GD run; tuning runs %d and %d",
+				st.StepsFor("hig", false), st.StepsFor("adam", false), st.StepsFor("hig", true), st.StepsFor("adam", true))
 		}
 		fmt.Fprintf(stderr, "hig oscillators: %d runs, one at a time; %s\n", total, what)
 		st.Progress = func(line string) {
@@ -144,7 +122,121 @@ func oscillatorsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	return writeOscillators(ctx, *out, res, stdout)
+	return writeOscillators(ctx, f.out, res, stdout)
+}
+
+// study checks every flag and returns the study they describe; given holds
+// the names of the flags on the command line. It does no work.
+func (f oscFlags) study(given map[string]bool) (steer.Study, error) {
+	st := steer.Study{Grid: map[string][]float64{}}
+	if f.out == "" {
+		return st, usagef("-out is empty: give the output folder, e.g. -out figures")
+	}
+	for _, m := range strings.Split(f.methods, ",") {
+		m = strings.TrimSpace(strings.ToLower(m))
+		if _, err := steer.Spec(m); err != nil {
+			return st, usagef("-methods: unknown method %q: use adam, gn, hig or gd", m)
+		}
+		st.Methods = append(st.Methods, m)
+	}
+	var err error
+	if st.Seeds, err = seedList("seeds", f.seeds); err != nil {
+		return st, err
+	}
+	if st.TuneSeeds, err = seedList("tune-seeds", f.tuneSeeds); err != nil {
+		return st, err
+	}
+	for _, err := range []error{unique("methods", st.Methods), unique("seeds", st.Seeds), unique("tune-seeds", st.TuneSeeds)} {
+		if err != nil {
+			return st, err
+		}
+	}
+	for _, s := range st.TuneSeeds {
+		if slices.Contains(st.Seeds, s) {
+			return st, usagef("-tune-seeds: %d is also among -seeds; the tuning seeds must differ from the evaluation seeds", s)
+		}
+	}
+
+	// The budget: step counts (the default) or wall-clock times.
+	stepFlags := given["steps"] || given["first-order-steps"] || given["tune-steps"]
+	switch {
+	case given["budget"] && f.budget <= 0:
+		return st, usagef("-budget %v: give a positive duration such as 60s, or leave -budget out to budget by -steps", f.budget)
+	case given["budget"] && stepFlags:
+		return st, usagef("-budget replaces -steps, -first-order-steps and -tune-steps; give one kind of budget")
+	case given["tune-budget"] && !given["budget"]:
+		return st, usagef("-tune-budget needs -budget (the wall-clock protocol); with step budgets use -tune-steps")
+	case given["budget"] && f.tuneBudget < 0:
+		return st, usagef("-tune-budget %v must not be negative (0 means -budget/4)", f.tuneBudget)
+	case given["budget"]:
+		st.Duration, st.TuneDuration = f.budget, f.tuneBudget
+	case f.steps < 1:
+		return st, usagef("-steps %d: give a budget: a positive step count (at most %d) or -budget with a positive duration", f.steps, maxOscSteps)
+	case f.steps > maxOscSteps:
+		return st, usagef("-steps %d exceeds %d, the most for which the first-order budget %d × -steps stays within train.MaxSteps = %d", f.steps, maxOscSteps, steer.FirstOrderRatio, train.MaxSteps)
+	case f.foSteps < 0 || f.foSteps > train.MaxSteps:
+		return st, usagef("-first-order-steps %d must lie in 0 … %d (0 means %d × -steps)", f.foSteps, train.MaxSteps, steer.FirstOrderRatio)
+	case f.tuneSteps < 0 || f.tuneSteps > f.steps:
+		return st, usagef("-tune-steps %d must lie in 0 … -steps = %d (0 means -steps/4)", f.tuneSteps, f.steps)
+	case given["first-order-steps"] && !slices.ContainsFunc(st.Methods, oscFirstOrder):
+		return st, usagef("-first-order-steps applies to adam and gd only, and -methods %s has neither", f.methods)
+	default:
+		st.Steps, st.FirstOrderSteps, st.TuneSteps = f.steps, f.foSteps, f.tuneSteps
+	}
+
+	if err := checkSize("train", f.ntrain, maxOscTrain, bytesPerOscTrainSample); err != nil {
+		return st, err
+	}
+	if err := checkSize("test", f.ntest, maxOscTest, bytesPerOscTestSample); err != nil {
+		return st, err
+	}
+	switch {
+	case f.records < 1:
+		return st, usagef("-records %d must be positive", f.records)
+	case !(f.tau > 0 && f.tau < 1):
+		return st, usagef("-tau %v must be a number with 0 < τ < 1 (τ ≥ 1 truncates every singular value; default 1e-6)", f.tau)
+	}
+	if f.lrs != "" {
+		for _, kv := range strings.Split(f.lrs, ",") {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok {
+				return st, usagef("-lr: %q is not METHOD=RATE", kv)
+			}
+			k = strings.TrimSpace(strings.ToLower(k))
+			if _, err := steer.Spec(k); err != nil {
+				return st, usagef("-lr: unknown method %q: use adam, gn, hig or gd", k)
+			}
+			r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || !(r > 0) || math.IsInf(r, 0) {
+				return st, usagef("-lr: rate %q for %s must be a number > 0 (finite)", v, k)
+			}
+			if !slices.Contains(st.Methods, k) {
+				return st, usagef("-lr: %s is not among -methods %s", k, f.methods)
+			}
+			if _, dup := st.Grid[k]; dup {
+				return st, usagef("-lr: %s is given twice; give one rate per method (a list of rates to choose from is the method's grid, steer.Specs)", k)
+			}
+			st.Grid[k] = []float64{r}
+		}
+	}
+	st.TrainSize, st.TestSize, st.Records, st.Tau = f.ntrain, f.ntest, f.records, f.tau
+	if err := st.Validate(); err != nil {
+		return st, usagef("%v", err)
+	}
+	runs := st.Runs()
+	need := bytesPerOscTrainSample*float64(f.ntrain) + float64(runs+1)*bytesPerOscTestSample*float64(f.ntest) +
+		float64(runs)*bytesPerRun + oscFixedBytes
+	if need > memoryBound {
+		return st, usagef("the study would need about %s (%d runs keeping %d test samples each, %d training samples), more than the %s memory bound; use fewer -seeds, -tune-seeds or -methods, one -lr per method, or a smaller -test or -train",
+			bytesString(need), runs, f.ntest, f.ntrain, bytesString(memoryBound))
+	}
+	return st, nil
+}
+
+// oscFirstOrder reports whether the method key is Adam or gradient descent.
+func oscFirstOrder(key string) bool {
+	s, err := steer.Spec(key)
+	return err == nil && s.FirstOrder()
 }
 
 // writeOscillators renders the figure, the summaries and the results table

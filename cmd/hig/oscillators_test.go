@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestOscillatorsUsageErrors(t *testing.T) {
@@ -18,10 +21,18 @@ func TestOscillatorsUsageErrors(t *testing.T) {
 		{[]string{"-seeds", "1,1"}, "1 is given twice"},
 		{[]string{"-seeds", "x"}, "not a non-negative whole number"},
 		{[]string{"-seeds", "1001"}, "also among -seeds"},
-		{[]string{"-budget", "0s"}, "-budget must be positive"},
-		{[]string{"-tune-budget", "-1s"}, "must not be negative"},
+		{[]string{"-budget", "0s"}, "-budget 0s: give a positive duration"},
+		{[]string{"-budget", "5s", "-tune-budget", "-1s"}, "must not be negative"},
+		{[]string{"-tune-budget", "2s"}, "-tune-budget needs -budget"},
+		{[]string{"-first-order-steps", "3", "-budget", "5s"}, "one kind of budget"},
+		{[]string{"-tune-steps", "-1"}, "-tune-steps -1 must lie in 0"},
+		{[]string{"-steps", "10", "-tune-steps", "11"}, "-tune-steps 11 must lie in 0 … -steps = 10"},
+		{[]string{"-first-order-steps", "-1"}, "-first-order-steps -1"},
+		{[]string{"-methods", "gn,hig", "-first-order-steps", "100"}, "applies to adam and gd only"},
+		{[]string{"-steps", "68719476737"}, "-steps 68719476737 exceeds 68719476736"},
 		{[]string{"-steps", "3", "-budget", "5s"}, "one kind of budget"},
-		{[]string{"-train", "0"}, "must be positive"},
+		{[]string{"-train", "0"}, "-train 0 must be a positive sample count"},
+		{[]string{"-test", "0"}, "-test 0 must be a positive sample count"},
 		{[]string{"-train", "300"}, "exceeds the training set"},
 		{[]string{"-tau", "0"}, "-tau 0"},
 		{[]string{"-tau", "NaN"}, "-tau NaN"},
@@ -38,8 +49,41 @@ func TestOscillatorsUsageErrors(t *testing.T) {
 		}
 	}
 	code, stdout, _ := runCmd("oscillators", "-help")
-	if code != 0 || !strings.Contains(stdout, "Usage: hig oscillators") || !strings.Contains(stdout, "-tune-budget") {
+	if code != 0 || !strings.Contains(stdout, "Usage: hig oscillators") || !strings.Contains(stdout, "-tune-budget") ||
+		!strings.Contains(stdout, "R = 16") || !strings.Contains(stdout, "the results depend on the machine and its load") {
 		t.Errorf("hig oscillators -help: exit %d, output %q", code, stdout)
+	}
+}
+
+// TestOscillatorsIssue17 checks the flag cases of issue 17 that the old
+// command accepted: each must be rejected before any work with a message
+// that names the flag and its bound (the old code ran out of memory on the
+// sizes, and started minute-long runs on the others, which the deadline
+// turns into a failure here).
+func TestOscillatorsIssue17(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-train", "100000000000"}, "-train 100000000000 exceeds 59652323 samples (memory bound: 144 B per sample within 8 GiB)"},
+		{[]string{"-test", "1000000000"}, "-test 1000000000 exceeds 67108864 samples (memory bound: 128 B per sample within 8 GiB)"},
+		{[]string{"-test", "10000000"}, "the study would need about"},
+		{[]string{"-lr", "adam=1e-3,adam=5e-4"}, "-lr: adam is given twice"},
+		{[]string{"-lr", "hig=1,HIG=3"}, "-lr: hig is given twice"},
+		{[]string{"-steps", "0"}, "-steps 0: give a budget"},
+		{[]string{"-steps", "-5"}, "-steps -5: give a budget"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			args := append([]string{"oscillators", "-quiet", "-out", t.TempDir()}, c.args...)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var o, e bytes.Buffer
+			code := runContext(ctx, args, &o, &e)
+			if code != 2 || !strings.Contains(e.String(), c.want) {
+				t.Errorf("hig %v: exit %d, stderr %q; want exit 2 and %q", args, code, e.String(), c.want)
+			}
+		})
 	}
 }
 

@@ -72,6 +72,10 @@ type Candidate struct {
 	// Under a wall-clock budget (Settings.Duration) it must be zero. A
 	// method whose step costs less may get more steps for the same time.
 	Steps int
+	// TuneSteps is the method's step budget in learning-rate search runs;
+	// zero means Steps (or Study.Settings.Steps). Under a wall-clock
+	// budget it must be zero.
+	TuneSteps int
 	// BatchSize is the method's mini-batch size; zero means
 	// Study.Settings.BatchSize (e.g. the paper gives Adam b = 512 and HIG
 	// b = 128 in its oscillator experiment).
@@ -114,6 +118,11 @@ type Study struct {
 	// train.LossThreshold (see train.Validation.Below); zero means every
 	// run spends its whole budget.
 	Below float64
+	// Records, if positive, makes every run with a step budget record
+	// about Records times (RecordEvery = max(1, steps/Records) for its
+	// own budget), so that methods with different step budgets record
+	// alike; zero leaves Settings.RecordEvery as it is.
+	Records int
 	// Progress, if not nil, receives one line per finished run.
 	Progress func(line string)
 }
@@ -206,7 +215,10 @@ func (s *Study) Validate() error {
 		if m.BatchSize < 0 {
 			return fmt.Errorf("experiment: %s: batch size %d must not be negative", m.Name, m.BatchSize)
 		}
-		if m.Steps > 0 && s.Settings.Duration > 0 {
+		if m.TuneSteps < 0 || m.TuneSteps > train.MaxSteps {
+			return fmt.Errorf("experiment: %s: tuning step budget %d must lie in 0…%d", m.Name, m.TuneSteps, train.MaxSteps)
+		}
+		if (m.Steps > 0 || m.TuneSteps > 0) && s.Settings.Duration > 0 {
 			return fmt.Errorf("experiment: %s has a step budget under a wall-clock budget; give one kind", m.Name)
 		}
 	}
@@ -220,7 +232,7 @@ func (s *Study) Validate() error {
 			return fmt.Errorf("experiment: seed %d is both a tuning and an evaluation seed; they must differ", seed)
 		}
 	}
-	if s.Settings.Steps < 0 || s.Settings.Duration < 0 {
+	if s.Settings.Steps < 0 || s.Settings.Duration < 0 || s.Records < 0 {
 		return errors.New("experiment: the budget must not be negative")
 	}
 	if !(s.Below >= 0) || math.IsInf(s.Below, 0) {
@@ -355,6 +367,12 @@ func (s *Study) One(m Candidate, lr float64, seed uint64, tuning bool) (*Run, er
 	set.Seed = seed
 	if s.Settings.Duration == 0 {
 		set.Steps = s.steps(m)
+		if tuning && m.TuneSteps > 0 {
+			set.Steps = m.TuneSteps
+		}
+		if s.Records > 0 {
+			set.RecordEvery = max(1, set.Steps/s.Records)
+		}
 	}
 	if m.BatchSize > 0 {
 		set.BatchSize = m.BatchSize

@@ -226,13 +226,33 @@ func (o *Objective) Loss(ws *Workspace, params []float64, d Data) float64 {
 // Thresholds of the parallel Eval. The stacked Jacobian is split into
 // evalChunks blocks of consecutive samples when it has at least
 // parMinEntries entries; below that (e.g. the toy's 512×30 or 2048×30) the
-// bookkeeping costs more than a second core saves. Both numbers are fixed,
+// bookkeeping costs more than a second core saves. A gradient without the
+// Jacobian (first-order methods: one backward pass per sample) is split
+// the same way when b·P is at least parMinGradWork, which the oscillator
+// experiment's Adam and GD steps reach (b = 512, P = 2956: b·P = 1.5·10⁶,
+// about 1 ms per chunk) and the toy does not (P = 30: b·P = 7680 at its
+// default b = 256; only batches of 34953 samples or more would), so that the
+// toy keeps its sample-by-sample summation order and its bits. All numbers are fixed,
 // not derived from GOMAXPROCS, so the chunking, and with it every bit of
 // the result, is the same on every machine and for every schedule.
 const (
-	evalChunks    = 8
-	parMinEntries = 1 << 17
+	evalChunks     = 8
+	parMinEntries  = 1 << 17
+	parMinGradWork = 1 << 20
 )
+
+// parallelEval reports whether Eval splits a batch of b samples over the
+// worker pool: with the Jacobian (jac) when the stacked Jacobian has at
+// least parMinEntries entries, without it when b·P ≥ parMinGradWork.
+func parallelEval(jac bool, b, dim, P int) bool {
+	if b < evalChunks {
+		return false
+	}
+	if jac {
+		return b*dim*P >= parMinEntries
+	}
+	return b*P >= parMinGradWork
+}
 
 // forceSerial makes Eval run every chunk on the calling goroutine; tests
 // use it to check that the parallel path gives the same bits.
@@ -247,11 +267,13 @@ var forceSerial bool
 // first-order methods never form a Jacobian. Eval panics on mismatched
 // lengths; check data with Check beforehand.
 //
-// When Jac is requested and large, the samples are split into a fixed
-// number of consecutive chunks that run on the worker pool of package
-// internal/par, each with its own network workspace, writing disjoint rows
-// of Jac and GradY and its own partial loss and gradient; the partial sums
-// are then added in chunk order, so the result does not depend on timing.
+// When the work is large (see parallelEval: a large Jac, or a gradient
+// alone over many samples and parameters), the samples are split into a
+// fixed number of consecutive chunks that run on the worker pool of package
+// internal/par, each with its own network and map workspace, writing
+// disjoint rows of Jac and GradY and its own partial loss and gradient; the
+// partial sums are then added in chunk order, so the result does not
+// depend on timing or on the number of processors.
 //
 // Eval returns a *SampleError (see there) for the first sample, in
 // mini-batch order, whose physics map returned NaN or Inf for finite
@@ -290,7 +312,7 @@ func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Da
 		jac = out.Jac.RawMatrix()
 	}
 	inv := 1 / float64(b)
-	if out.Jac == nil || b < evalChunks || b*dim*P < parMinEntries {
+	if !parallelEval(out.Jac != nil, b, dim, P) || (out.Jac == nil && out.Grad == nil) {
 		sum, err := o.evalRange(out, ws, params, d, idx, jac, 0, b, out.Grad)
 		out.Loss = sum * inv
 		return err

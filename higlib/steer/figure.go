@@ -130,19 +130,34 @@ func drawCurves(p *plot.Plot, cs []Curve, logY, legend bool) {
 	}
 }
 
-// LossPlot returns the panel of test loss against training time: every
-// evaluation run of every method, in the method's colour.
+// LossPlot returns the panel of test loss against the budget: every
+// evaluation run of every method, in the method's colour. Under a
+// wall-clock budget the axis is training time; under step budgets it is
+// the computing work in units of one Gauss-Newton or HIG step, which is a
+// GN or HIG run's step count and a first-order run's step count divided
+// by the ratio R of the budgets (FirstOrderRatio), so that curves of equal
+// budget end at the same place and the figure is the same on every machine.
 func (o *Outcome) LossPlot() *plot.Plot {
-	xlabel := "wall-clock time [s]"
-	if o.Steps > 0 {
-		xlabel = "steps"
+	xlabel := "wall-clock training time [s]"
+	r := o.Config.ratio()
+	if o.Duration == 0 {
+		xlabel = "steps of Gauss-Newton and HIG"
+		if r > 0 {
+			xlabel = fmt.Sprintf("work in HIG steps (Gauss-Newton, HIG: steps; Adam, GD: steps ÷ %d)", r)
+		}
 	}
 	p := figure.NewPlot("Test loss: mean of ½|x(T) − x₀|² (all seeds)", xlabel, "test loss")
 	figure.LogAxis(&p.Y)
 	var cs []Curve
 	for i, runs := range o.Exp.Runs {
-		for _, r := range runs {
-			cs = append(cs, Curve{Label: o.Exp.Methods[i], Color: figure.Palette[i%len(figure.Palette)], XY: lossCurve(r.Validation.Loss, o.Steps > 0)})
+		for _, run := range runs {
+			c := lossCurve(run.Validation.Loss, o.Duration == 0)
+			if sp, err := Spec(run.Key); o.Duration == 0 && r > 0 && err == nil && sp.FirstOrder() {
+				for k := range c.X {
+					c.X[k] /= float64(r)
+				}
+			}
+			cs = append(cs, Curve{Label: o.Exp.Methods[i], Color: figure.Palette[i%len(figure.Palette)], XY: c})
 		}
 	}
 	drawCurves(p, cs, true, true)
@@ -194,8 +209,10 @@ func (o *Outcome) Render(i int, format string) ([]byte, error) {
 }
 
 func (o *Outcome) budgetText() string {
-	if o.Steps > 0 {
-		return fmt.Sprintf("%d steps per method", o.Steps)
+	if o.Duration == 0 {
+		c := o.Config
+		c.defaults()
+		return fmt.Sprintf("%d steps for GN and HIG, %d for Adam and GD", c.Steps, c.FirstOrderSteps)
 	}
 	return fmt.Sprintf("%s of training per run", o.Duration)
 }

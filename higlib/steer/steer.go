@@ -13,12 +13,16 @@
 // factor ½ only rescales gradients, which the learning-rate search absorbs.
 //
 // Study compares Adam, Gauss-Newton and HIG (and optionally gradient
-// descent) under the same wall-clock budget per run, one run at a time, with
-// the paper's settings as the centre of a small learning-rate grid.
+// descent) one run at a time, with the paper's settings as the centre of a
+// small learning-rate grid, under step budgets that give every method about
+// the same computing time (Adam and GD FirstOrderRatio times the steps of
+// Gauss-Newton and HIG; the same bits on every machine) or, as the paper
+// does, under the same wall-clock budget per run.
 package steer
 
 import (
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -103,17 +107,27 @@ type Config struct {
 	// TrainSize and TestSize are the data set sizes; zero means 4096
 	// each, the paper's.
 	TrainSize, TestSize int
-	// Duration is the wall-clock budget of every evaluation run (training
-	// time, recording excluded; see train.Settings); zero means one
-	// minute unless Steps is set.
+	// Steps is the step budget of every Gauss-Newton and HIG evaluation
+	// run, FirstOrderSteps that of every Adam and gradient-descent run;
+	// zero FirstOrderSteps means FirstOrderRatio × Steps, so that every
+	// method gets about the same computing time (in Adam's favour, see
+	// FirstOrderRatio) while the results stay the same bits on every
+	// machine and under any load. Zero Steps means DefaultSteps unless
+	// Duration is set.
+	Steps, FirstOrderSteps int
+	// TuneSteps is the step budget of Gauss-Newton and HIG runs in the
+	// learning-rate search; zero means Steps/4 (at least 1). First-order
+	// tuning runs get FirstOrderSteps/Steps times as many, rounded down
+	// (at least 1).
+	TuneSteps int
+	// Duration, if set instead of the step budgets, gives every
+	// evaluation run the same wall-clock training time (recording
+	// excluded; see train.Settings), as the paper does; its results then
+	// depend on the machine and on whatever else runs on it.
 	Duration time.Duration
-	// TuneDuration is the budget of every learning-rate search run; zero
-	// means Duration/4.
+	// TuneDuration is the wall-clock budget of every learning-rate search
+	// run under Duration; zero means Duration/4.
 	TuneDuration time.Duration
-	// Steps, if set instead of Duration, gives every method the same
-	// number of steps: a deterministic budget for tests, not a fair
-	// comparison, since a HIG step costs far more than an Adam step.
-	Steps int
 	// Records is about how many times a run records the test loss; zero
 	// means 50.
 	Records int
@@ -122,6 +136,28 @@ type Config struct {
 	Tau float64
 }
 
+// FirstOrderRatio is R, how many Adam (or gradient-descent) steps at
+// b = 512 the step budgets give for one Gauss-Newton or HIG step at
+// b = 128. It is meant to err in Adam's favour: at least the largest ratio
+// of their step costs measured with BenchmarkOscillator (hig-step-b128 over
+// adam-step-b512, both in the same run) on any host:
+//
+//	Intel host, idle, Adam on one core              40 / 5.7 ms    ≈ 7
+//	AMD EPYC Zen 3 (family 25), idle, Adam on one    127 / 16 ms    ≈ 8
+//	AMD EPYC (family 26), quiet moment, one core     40.5 / 3.5 ms  ≈ 12
+//	AMD EPYC (family 26), load 8–9, GOMAXPROCS=1     210–266 / 15–33 ms: 6–16
+//
+// Under contention at GOMAXPROCS=2 the ratio reached 12–44, because the
+// solver's helper goroutine then spins for a core it does not get; that is
+// waiting, not work, and R does not cover it (see the README's oscillator
+// section).
+const FirstOrderRatio = 16
+
+// DefaultSteps is the Gauss-Newton and HIG step budget of an evaluation
+// run when neither Steps nor Duration is set; Adam and GD then get
+// FirstOrderRatio × DefaultSteps.
+const DefaultSteps = 300
+
 func (c *Config) defaults() {
 	if c.TrainSize == 0 {
 		c.TrainSize = 4096
@@ -129,10 +165,17 @@ func (c *Config) defaults() {
 	if c.TestSize == 0 {
 		c.TestSize = 4096
 	}
-	if c.Duration == 0 && c.Steps == 0 {
-		c.Duration = time.Minute
-	}
-	if c.TuneDuration == 0 {
+	if c.Duration == 0 {
+		if c.Steps == 0 {
+			c.Steps = DefaultSteps
+		}
+		if c.FirstOrderSteps == 0 && c.Steps <= train.MaxSteps/FirstOrderRatio {
+			c.FirstOrderSteps = FirstOrderRatio * c.Steps
+		}
+		if c.TuneSteps == 0 {
+			c.TuneSteps = max(1, c.Steps/4)
+		}
+	} else if c.TuneDuration == 0 {
 		c.TuneDuration = c.Duration / 4
 	}
 	if c.Records == 0 {
@@ -145,22 +188,56 @@ func (c *Config) defaults() {
 
 // Validate returns an error that says what is wrong with c.
 func (c Config) Validate() error {
+	stepsGiven := c.Steps != 0 || c.FirstOrderSteps != 0 || c.TuneSteps != 0
 	c.defaults()
 	switch {
 	case c.TrainSize < 1 || c.TestSize < 1:
 		return fmt.Errorf("steer: data set sizes %d and %d must be positive", c.TrainSize, c.TestSize)
-	case c.Duration < 0 || c.TuneDuration < 0 || c.Steps < 0:
+	case c.Duration < 0 || c.TuneDuration < 0 || c.Steps < 0 || c.FirstOrderSteps < 0 || c.TuneSteps < 0:
 		return fmt.Errorf("steer: the budget must not be negative")
-	case c.Duration > 0 && c.Steps > 0:
-		return fmt.Errorf("steer: give a wall-clock budget or a step budget, not both")
-	case c.Steps > train.MaxSteps:
-		return fmt.Errorf("steer: %d steps exceed %d", c.Steps, train.MaxSteps)
+	case c.Duration > 0 && stepsGiven:
+		return fmt.Errorf("steer: give a wall-clock budget or step budgets, not both")
+	case c.Duration == 0 && c.TuneDuration > 0:
+		return fmt.Errorf("steer: a tuning wall-clock budget needs the wall-clock budget Duration")
+	case c.Steps > train.MaxSteps/FirstOrderRatio && c.FirstOrderSteps == 0:
+		return fmt.Errorf("steer: %d steps exceed %d, the most for which the first-order budget %d × Steps stays within train.MaxSteps", c.Steps, train.MaxSteps/FirstOrderRatio, FirstOrderRatio)
+	case c.Steps > train.MaxSteps || c.FirstOrderSteps > train.MaxSteps:
+		return fmt.Errorf("steer: step budgets %d and %d must not exceed %d", c.Steps, c.FirstOrderSteps, train.MaxSteps)
+	case c.TuneSteps > c.Steps:
+		return fmt.Errorf("steer: the tuning budget of %d steps exceeds the evaluation budget of %d", c.TuneSteps, c.Steps)
 	case c.Records < 1:
 		return fmt.Errorf("steer: %d records per run must be positive", c.Records)
 	case !(c.Tau > 0):
 		return fmt.Errorf("steer: τ = %v must be positive", c.Tau)
 	}
 	return nil
+}
+
+// StepsFor returns the step budget of an evaluation run (tuning false) or
+// of a learning-rate search run (tuning true) of the method with key under
+// c, or zero under a wall-clock budget.
+func (c Config) StepsFor(key string, tuning bool) int {
+	c.defaults()
+	if c.Duration > 0 {
+		return 0
+	}
+	sp, err := Spec(key)
+	switch {
+	case c.Steps < 1 || c.TuneSteps < 0 || c.TuneSteps > c.Steps:
+		return 0 // not valid; see Validate
+	case err == nil && sp.FirstOrder() && tuning:
+		// FirstOrderSteps·TuneSteps/Steps, exactly: the 128-bit product
+		// cannot overflow, and the quotient is at most FirstOrderSteps
+		// since TuneSteps ≤ Steps (Validate).
+		hi, lo := bits.Mul64(uint64(c.FirstOrderSteps), uint64(c.TuneSteps))
+		q, _ := bits.Div64(hi, lo, uint64(c.Steps))
+		return max(1, int(q))
+	case err == nil && sp.FirstOrder():
+		return c.FirstOrderSteps
+	case tuning:
+		return c.TuneSteps
+	}
+	return c.Steps
 }
 
 // Setup is one instance of the experiment: objective, data and initial

@@ -2,7 +2,11 @@ package steer
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"math"
+	"os"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -155,6 +159,12 @@ func TestValidate(t *testing.T) {
 	}{
 		{Study{Config: Config{TrainSize: -1}}, "must be positive"},
 		{Study{Config: Config{Duration: time.Second, Steps: 3}}, "not both"},
+		{Study{Config: Config{Duration: time.Second, FirstOrderSteps: 3}}, "not both"},
+		{Study{Config: Config{Duration: time.Second, TuneSteps: 3}}, "not both"},
+		{Study{Config: Config{TuneDuration: time.Second}}, "needs the wall-clock budget"},
+		{Study{Config: Config{Steps: 10, TuneSteps: 11}}, "exceeds the evaluation budget"},
+		{Study{Config: Config{Steps: 1 << 40}}, "stays within train.MaxSteps"},
+		{Study{Config: Config{Steps: -1}}, "negative"},
 		{Study{Config: Config{Duration: -time.Second}}, "negative"},
 		{Study{Config: Config{Tau: -1}}, "τ"},
 		{Study{Methods: []string{"adam", "lbfgs"}}, "unknown method"},
@@ -199,10 +209,26 @@ func TestStudy(t *testing.T) {
 	if len(res.Summaries) != 4 || len(res.Tuning) != 2 {
 		t.Fatalf("%d evaluation and %d tuning summaries, want 4 and 2", len(res.Summaries), len(res.Tuning))
 	}
-	// One line per run (no live lines under a step budget) and one note:
-	// HIG's rate is at an edge of its two-point grid, whichever it is.
-	if len(lines) != 7 || !strings.HasPrefix(lines[4], "note: HIG") {
-		t.Errorf("%d progress lines for 6 runs and a note: %q", len(lines), lines)
+	// One line per run and one note (HIG's rate is at an edge of its
+	// two-point grid, whichever it is), and live lines (indented) at the
+	// records before a run's last step: Adam records at 16 of 32 steps,
+	// HIG at 1 of 2; HIG's tuning runs have one step.
+	var final, live []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "  ") {
+			live = append(live, l)
+		} else {
+			final = append(final, l)
+		}
+	}
+	if len(final) != 7 || !strings.HasPrefix(final[4], "note: HIG") || len(live) != 4 ||
+		!strings.Contains(live[0], " 16 steps") || !strings.Contains(live[2], " 1 steps") {
+		t.Errorf("progress: %q", lines)
+	}
+	for _, s := range res.Tuning {
+		if s.Steps != 1 || s.Budget != "1 steps" || !s.Tuning {
+			t.Errorf("tuning summary %+v: want 1 step (Steps/4, at least 1)", s)
+		}
 	}
 	hig := res.Index("hig")
 	tl := []float64{res.Tuning[0].FinalTestLoss, res.Tuning[1].FinalTestLoss}
@@ -215,8 +241,13 @@ func TestStudy(t *testing.T) {
 	}
 	for _, s := range res.Summaries {
 		spec, _ := Spec(s.Method)
-		if s.Steps != 2 || s.BatchSize != spec.BatchSize || s.TrainSize != 600 || s.TestSize != 8 || s.Tuning {
-			t.Errorf("summary %+v", s)
+		steps := 2
+		if spec.FirstOrder() {
+			steps = 2 * FirstOrderRatio
+		}
+		if s.Steps != steps || s.Budget != fmt.Sprint(steps, " steps") || s.FirstOrderRatio != FirstOrderRatio ||
+			s.BatchSize != spec.BatchSize || s.TrainSize != 600 || s.TestSize != 8 || s.Tuning {
+			t.Errorf("summary %+v: want %d steps", s, steps)
 		}
 		if (s.Kappa != 0) != !spec.FirstOrder() || (s.Tau != 0) != !spec.FirstOrder() {
 			t.Errorf("%s: κ = %g, τ = %g", s.Method, s.Kappa, s.Tau)
@@ -288,5 +319,98 @@ func TestNewPathsErrors(t *testing.T) {
 	}
 	if _, err := s.NewPaths(0, []string{"a"}, [][]float64{{1, 2}}); err == nil {
 		t.Error("short parameter vector accepted")
+	}
+}
+
+func TestStepsFor(t *testing.T) {
+	cases := []struct {
+		c                      Config
+		hig, adam, higT, adamT int
+	}{
+		{Config{}, DefaultSteps, FirstOrderRatio * DefaultSteps, DefaultSteps / 4, FirstOrderRatio * DefaultSteps / 4},
+		{Config{Steps: 10}, 10, 10 * FirstOrderRatio, 2, 2 * FirstOrderRatio},
+		{Config{Steps: 10, FirstOrderSteps: 35, TuneSteps: 4}, 10, 35, 4, 14},
+		{Config{Steps: 3, FirstOrderSteps: 1, TuneSteps: 1}, 3, 1, 1, 1},
+		{Config{Steps: 1 << 36, FirstOrderSteps: 1 << 40, TuneSteps: 1 << 35}, 1 << 36, 1 << 40, 1 << 35, 1 << 39},
+		{Config{Duration: time.Second}, 0, 0, 0, 0},
+	}
+	for _, c := range cases {
+		if err := c.c.Validate(); err != nil {
+			t.Errorf("%+v: %v", c.c, err)
+			continue
+		}
+		got := [4]int{c.c.StepsFor("hig", false), c.c.StepsFor("adam", false), c.c.StepsFor("gn", true), c.c.StepsFor("gd", true)}
+		if want := [4]int{c.hig, c.adam, c.higT, c.adamT}; got != want {
+			t.Errorf("%+v: StepsFor hig, adam, gn tuning, gd tuning = %v, want %v", c.c, got, want)
+		}
+	}
+}
+
+// childEnv, set, makes TestProcsChild print a tiny study's results.
+const childEnv = "HIG_STEER_PROCS_CHILD"
+
+// TestProcsChild is the child process of TestSameBitsAnyProcs.
+func TestProcsChild(t *testing.T) {
+	if os.Getenv(childEnv) != "1" {
+		t.Skip("run by TestSameBitsAnyProcs")
+	}
+	st := Study{
+		Config:    Config{TrainSize: 600, TestSize: 16, Steps: 3, Records: 3},
+		Seeds:     []uint64{1},
+		TuneSeeds: []uint64{1001},
+		Grid:      map[string][]float64{"adam": {1e-3}, "gn": {0.3}, "hig": {1, 3}},
+	}
+	res, err := st.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type run struct {
+		Summary
+		Params []uint64
+	}
+	var out []run
+	for i, s := range append(res.Tuning, res.Summaries...) {
+		s.WallSeconds = 0
+		r := run{Summary: s}
+		if i >= len(res.Tuning) {
+			for _, p := range res.Exp.Runs[res.Index(s.Method)][0].Result.Params {
+				r.Params = append(r.Params, math.Float64bits(p))
+			}
+		}
+		out = append(out, r)
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("RESULT %s\n", b)
+}
+
+// TestSameBitsAnyProcs checks "same seed ⇒ same bits" across processor
+// counts: a tiny study (Adam's chunked gradient at b = 512, the chunked
+// stacked Jacobian and the solver's helper at b = 128) run with
+// GOMAXPROCS=1 and GOMAXPROCS=2 gives the same summaries, seconds aside,
+// and the same final parameters, bit for bit.
+func TestSameBitsAnyProcs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two child processes of about 3 s each")
+	}
+	var results []string
+	for _, procs := range []string{"1", "2"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestProcsChild$", "-test.v")
+		cmd.Env = append(os.Environ(), childEnv+"=1", "GOMAXPROCS="+procs)
+		b, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("GOMAXPROCS=%s: %v\n%s", procs, err, b)
+		}
+		_, res, ok := strings.Cut(string(b), "RESULT ")
+		if !ok {
+			t.Fatalf("GOMAXPROCS=%s: no result in\n%s", procs, b)
+		}
+		res, _, _ = strings.Cut(res, "\n")
+		results = append(results, res)
+	}
+	if results[0] != results[1] {
+		t.Errorf("GOMAXPROCS=1 and 2 differ:\n%s\n%s", results[0], results[1])
 	}
 }

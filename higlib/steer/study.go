@@ -14,10 +14,15 @@ import (
 
 // Study is the paper's comparison: for every method, pick the learning rate
 // from its grid by the median final test loss over the tuning seeds (each
-// run with the budget TuneDuration), then train with that rate on every
-// evaluation seed with the budget Duration. Runs execute one at a time, so
-// that no run shares the machine with another and the wall-clock budgets
-// are comparable. The tuning seeds differ from the evaluation seeds.
+// run with the tuning budget), then train with that rate on every
+// evaluation seed with the evaluation budget. By default the budgets are
+// step counts (Config.Steps and its relatives; Adam and GD get
+// FirstOrderRatio times the steps of Gauss-Newton and HIG), so a study
+// gives the same bits on every machine under any load; Config.Duration
+// gives every run the same wall-clock time instead, as the paper does.
+// Runs execute one at a time, so that under wall-clock budgets no run
+// shares the machine with another. The tuning seeds differ from the
+// evaluation seeds.
 type Study struct {
 	Config
 	// Methods are method keys (see Specs); zero length means Methods.
@@ -31,7 +36,7 @@ type Study struct {
 	// from it uses its spec's Grid. A single rate skips tuning.
 	Grid map[string][]float64
 	// Progress, if not nil, receives one line per finished run and, while
-	// a run trains, a line after every tenth of its budget.
+	// a run trains, a line after about every tenth of its budget.
 	Progress func(line string)
 }
 
@@ -48,8 +53,11 @@ type Summary struct {
 	BatchSize     int     `json:"batch_size"`
 	Tau           float64 `json:"tau,omitempty"`   // GN and HIG only
 	Kappa         float64 `json:"kappa,omitempty"` // GN and HIG only
-	Budget        string  `json:"budget"`
-	Saturated     float64 `json:"saturated"` // share of inactive ReLU units over the test set at the end
+	Budget        string  `json:"budget"`          // e.g. "200 steps" or "wall-clock 1m0s"
+	// FirstOrderRatio is R: Adam and GD got R times the steps of GN and
+	// HIG; zero (and left out) under a wall-clock budget.
+	FirstOrderRatio int     `json:"first_order_ratio,omitempty"`
+	Saturated       float64 `json:"saturated"` // share of inactive ReLU units over the test set at the end
 	// SigmaMax and SigmaMin are the largest and smallest singular values
 	// of the stacked Jacobian J (512 × 2956) of the first 128 training
 	// samples at the final parameters: the matrix a HIG step would
@@ -133,9 +141,11 @@ func (s *Study) budget(tuning bool) time.Duration {
 	return s.Duration
 }
 
-// experiment returns the study in package experiment's terms: evaluation
-// runs get Duration, tuning runs TuneDuration, and every run reports its
-// progress every tenth of its budget. s must have its defaults.
+// experiment returns the study in package experiment's terms: under step
+// budgets every method its own (StepsFor), under a wall-clock budget
+// evaluation runs Duration and tuning runs TuneDuration; every run records
+// about Records times and, with Progress, reports every tenth of its
+// budget. s must have its defaults.
 func (s *Study) experiment() (*experiment.Study, error) {
 	c := s.Config
 	st := &experiment.Study{
@@ -147,16 +157,15 @@ func (s *Study) experiment() (*experiment.Study, error) {
 			return setup.Problem(), nil
 		},
 		Seeds: s.Seeds, TuneSeeds: s.TuneSeeds,
-		Settings: train.Settings{Steps: c.Steps, Duration: s.budget(false)},
 		Progress: s.Progress,
 	}
-	if c.Steps > 0 {
-		st.Settings.Duration = 0
-		st.Settings.RecordEvery = max(1, c.Steps/c.Records)
+	if c.Duration == 0 {
+		st.Records = c.Records
 	} else {
-		st.Settings.RecordInterval = st.Settings.Duration / time.Duration(c.Records)
+		st.Settings.Duration = c.Duration
+		st.Settings.RecordInterval = c.Duration / time.Duration(c.Records)
 		st.Tune = func(set *train.Settings) {
-			set.Duration = s.budget(true)
+			set.Duration = c.TuneDuration
 			set.RecordInterval = set.Duration / time.Duration(c.Records)
 		}
 	}
@@ -175,6 +184,7 @@ func (s *Study) experiment() (*experiment.Study, error) {
 		tau := c.Tau
 		st.Methods = append(st.Methods, experiment.Method{
 			Name: spec.Label, Key: spec.Key, Grid: slices.Clone(grid), BatchSize: spec.BatchSize,
+			Steps: c.StepsFor(key, false), TuneSteps: c.StepsFor(key, true),
 			New: func(lr float64) (optim.Method, error) { return spec.New(lr, tau), nil },
 		})
 	}
@@ -212,21 +222,26 @@ func (s *Study) Run() (*Outcome, error) {
 	return out, nil
 }
 
-// observe returns a recorder that reports a run's progress every tenth of
-// its wall-clock budget.
+// observe returns a recorder that reports a run's progress about every
+// tenth of its budget: of its steps, or of its wall-clock time.
 func (s *Study) observe(m experiment.Method, lr float64, seed uint64, tuning bool) train.Recorder {
 	kind := "seed"
 	if tuning {
 		kind = "tuning seed"
 	}
-	every := s.budget(tuning).Seconds() / 10
-	if s.Steps > 0 {
-		every = 0
+	every, steps := s.budget(tuning).Seconds()/10, 0
+	if s.Duration == 0 {
+		steps = s.StepsFor(m.Key, tuning)
+		every = float64(steps) / 10
 	}
 	next := every
 	return train.Func(func(loc *train.Location, op train.Operation, _ *train.Stats) error {
-		if op == train.MajorIteration && every > 0 && loc.Seconds >= next {
-			for next <= loc.Seconds {
+		at := loc.Seconds
+		if steps > 0 {
+			at = float64(loc.Step)
+		}
+		if op == train.MajorIteration && every > 0 && at >= next && loc.Step != steps {
+			for next <= at {
 				next += every
 			}
 			s.Progress(fmt.Sprintf("  %-12s lr=%-6g %s %d: %5.1f s, %d steps, batch loss %.3g",
@@ -238,14 +253,14 @@ func (s *Study) observe(m experiment.Method, lr float64, seed uint64, tuning boo
 
 func (s *Study) summary(m experiment.Method, r *experiment.Run) Summary {
 	spec, _ := Spec(m.Key)
-	budget := fmt.Sprintf("%d steps", s.Steps)
-	if s.Steps == 0 {
+	budget, ratio := fmt.Sprintf("%d steps", s.StepsFor(m.Key, r.Tuning)), s.ratio()
+	if s.Duration > 0 {
 		budget = "wall-clock " + s.budget(r.Tuning).String()
 	}
 	sum := Summary{
 		Method: m.Key, Seed: r.Seed, FinalTestLoss: r.Validation.Loss.Last(), Diverged: r.Err != nil,
 		Steps: r.Result.Stats.Steps, WallSeconds: r.Result.Stats.Runtime.Seconds(),
-		LearnRate: r.LearnRate, BatchSize: m.BatchSize, Budget: budget,
+		LearnRate: r.LearnRate, BatchSize: m.BatchSize, Budget: budget, FirstOrderRatio: ratio,
 		Saturated: r.Saturation.Saturated.Last(), TrainSize: s.TrainSize, TestSize: s.TestSize, Tuning: r.Tuning,
 	}
 	if !spec.FirstOrder() {
@@ -301,14 +316,40 @@ func (o *Outcome) Table() string {
 	for _, n := range o.Exp.Notes {
 		fmt.Fprintf(&b, "\nNote: %s.\n", n)
 	}
-	budget := fmt.Sprintf("%d steps per run", o.Steps)
-	if o.Steps == 0 {
+	budget := o.stepBudgetText(len(o.Tuning) > 0)
+	if o.Duration > 0 {
 		budget = fmt.Sprintf("%s of training time per evaluation run", o.Duration)
 		if len(o.Tuning) > 0 {
 			budget += fmt.Sprintf(", %s per tuning run", o.TuneDuration)
 		}
+		budget += " (wall-clock budgets: the results depend on the machine and its load)"
 	}
 	fmt.Fprintf(&b, "\nSeeds: %v; %s; %d training and %d test samples. Loss: test-set mean of ½|x(T) − x₀|². Diverged runs count as +Inf. Saturated: share of hidden ReLU activations on the test set that are inactive (slope 0) at the end.\n",
 		o.Seeds, budget, o.TrainSize, o.TestSize)
 	return b.String()
+}
+
+// ratio returns the ratio of first-order to GN/HIG steps of the step
+// budgets (FirstOrderRatio by default), or zero under a wall-clock budget
+// or when it is not a whole number.
+func (c Config) ratio() int {
+	c.defaults()
+	if c.Duration > 0 || c.Steps < 1 || c.FirstOrderSteps%c.Steps != 0 {
+		return 0
+	}
+	return c.FirstOrderSteps / c.Steps
+}
+
+// stepBudgetText describes the step budgets, with those of the tuning runs
+// if tuning is set.
+func (c Config) stepBudgetText(tuning bool) string {
+	c.defaults()
+	t := fmt.Sprintf("step budgets of %d steps per run for Gauss-Newton and HIG, %d for Adam and GD", c.Steps, c.FirstOrderSteps)
+	if r := c.ratio(); r > 0 {
+		t += fmt.Sprintf(" (R = %d Adam steps per HIG step: at least the step-cost ratio measured on any host, in Adam's favour)", r)
+	}
+	if tuning {
+		t += fmt.Sprintf(", tuning runs %d and %d", c.StepsFor("hig", true), c.StepsFor("adam", true))
+	}
+	return t + "; the same bits on any machine (the seconds aside)"
 }
