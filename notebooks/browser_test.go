@@ -423,7 +423,9 @@ func mirror(t *testing.T, dst string, copies map[string][]byte) string {
 		}
 		for _, e := range entries {
 			name := e.Name()
-			if name == "notebooks" && from == root || strings.HasSuffix(name, ".ipynb") || name == ".git" {
+			// Hidden entries (.git, a .ipynb_checkpoints left by a Jupyter
+			// started there) stay out: the servers write their own.
+			if name == "notebooks" && from == root || strings.HasSuffix(name, ".ipynb") || strings.HasPrefix(name, ".") {
 				continue
 			}
 			if err := os.Symlink(filepath.Join(from, name), filepath.Join(to, name)); err != nil {

@@ -82,11 +82,6 @@ type Candidate struct {
 	BatchSize int
 }
 
-// Method is the former name of Candidate.
-//
-// Deprecated: use Candidate; "Method" is optim.Method, the update rule.
-type Method = Candidate
-
 // Study is a fair comparison of Methods on the problem that Build returns
 // for a seed.
 type Study struct {

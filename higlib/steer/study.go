@@ -182,7 +182,7 @@ func (s *Study) experiment() (*experiment.Study, error) {
 			grid = spec.Grid
 		}
 		tau := c.Tau
-		st.Methods = append(st.Methods, experiment.Method{
+		st.Methods = append(st.Methods, experiment.Candidate{
 			Name: spec.Label, Key: spec.Key, Grid: slices.Clone(grid), BatchSize: spec.BatchSize,
 			Steps: c.StepsFor(key, false), TuneSteps: c.StepsFor(key, true),
 			New: func(lr float64) (optim.Method, error) { return spec.New(lr, tau), nil },
@@ -224,7 +224,7 @@ func (s *Study) Run() (*Outcome, error) {
 
 // observe returns a recorder that reports a run's progress about every
 // tenth of its budget: of its steps, or of its wall-clock time.
-func (s *Study) observe(m experiment.Method, lr float64, seed uint64, tuning bool) train.Recorder {
+func (s *Study) observe(m experiment.Candidate, lr float64, seed uint64, tuning bool) train.Recorder {
 	kind := "seed"
 	if tuning {
 		kind = "tuning seed"
@@ -251,7 +251,7 @@ func (s *Study) observe(m experiment.Method, lr float64, seed uint64, tuning boo
 	})
 }
 
-func (s *Study) summary(m experiment.Method, r *experiment.Run) Summary {
+func (s *Study) summary(m experiment.Candidate, r *experiment.Run) Summary {
 	spec, _ := Spec(m.Key)
 	budget, ratio := fmt.Sprintf("%d steps", s.StepsFor(m.Key, r.Tuning)), s.ratio()
 	if s.Duration > 0 {

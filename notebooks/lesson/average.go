@@ -190,7 +190,7 @@ type Trained struct {
 // TrainMethods trains every method at every rate on every seed with the
 // toy settings cfg (its Seed is replaced); progress, if not nil, receives
 // one line per (method, rate).
-func TrainMethods(cfg toy.Config, methods []experiment.Method, rates []float64, seeds []uint64, progress func(string)) ([]Trained, error) {
+func TrainMethods(cfg toy.Config, methods []experiment.Candidate, rates []float64, seeds []uint64, progress func(string)) ([]Trained, error) {
 	var out []Trained
 	for _, m := range methods {
 		for _, lr := range rates {

@@ -399,7 +399,7 @@ func TestAveragedHIG(t *testing.T) {
 	if math.Abs(cos-1) > 1e-9 || len(dirs) != 2 || dirs[0].BestLoss > loss0 {
 		t.Errorf("one sample: cos %v between stacked and averaged, want 1; %+v", cos, dirs)
 	}
-	m := experiment.Method{Name: "averaged", New: func(lr float64) (optim.Method, error) { return &AveragedHIG{LearnRate: lr}, nil }}
+	m := experiment.Candidate{Name: "averaged", New: func(lr float64) (optim.Method, error) { return &AveragedHIG{LearnRate: lr}, nil }}
 	run, err := setup.RunMethod(m, 1, nil)
 	if err != nil || run.Err != nil || math.IsNaN(run.FinalLoss()) {
 		t.Errorf("training: %v, %v", err, run.Err)
@@ -407,8 +407,8 @@ func TestAveragedHIG(t *testing.T) {
 }
 
 func TestTrainMethods(t *testing.T) {
-	m := experiment.Method{Name: "averaged", New: func(lr float64) (optim.Method, error) { return &AveragedHIG{LearnRate: lr}, nil }}
-	ts, err := TrainMethods(toy.Config{Lambda: 1, BatchSize: 8, Steps: 3}, []experiment.Method{m}, []float64{0.1, 1}, []uint64{1, 2}, nil)
+	m := experiment.Candidate{Name: "averaged", New: func(lr float64) (optim.Method, error) { return &AveragedHIG{LearnRate: lr}, nil }}
+	ts, err := TrainMethods(toy.Config{Lambda: 1, BatchSize: 8, Steps: 3}, []experiment.Candidate{m}, []float64{0.1, 1}, []uint64{1, 2}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

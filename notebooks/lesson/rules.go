@@ -44,7 +44,7 @@ func (r RuleRuns) Run(progress func(string)) ([]RuleResult, error) {
 	for _, tau := range r.Taus {
 		for _, mode := range []halfinv.Mode{halfinv.Truncate, halfinv.Clamp} {
 			res := RuleResult{Tau: tau, Mode: mode}
-			m := experiment.Method{Name: "HIG " + mode.String(), New: func(lr float64) (optim.Method, error) {
+			m := experiment.Candidate{Name: "HIG " + mode.String(), New: func(lr float64) (optim.Method, error) {
 				return &optim.HalfInverse{LearnRate: lr, Kappa: r.Kappa, Tau: tau, Mode: mode}, nil
 			}}
 			for _, s := range r.Seeds {
