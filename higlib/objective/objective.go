@@ -34,6 +34,17 @@ import (
 type Objective struct {
 	Net  nn.Network
 	Phys physics.Map // nil means the identity, y = z
+
+	// Serial makes Eval fill a large stacked Jacobian on the calling
+	// goroutine alone. The zero value spreads its chunks of samples over
+	// the processors of the par pool (see Eval); its workers sleep
+	// rather than spin while they wait, so this still helps when other
+	// processes keep the machine busy. Set Serial when each process
+	// should use one processor, e.g. for several training runs started
+	// side by side on as many cores. The chunks and their order of
+	// summation are the same either way, so the result is the same to
+	// the bit.
+	Serial bool
 }
 
 // New returns an objective after checking that the network's output feeds
@@ -192,10 +203,6 @@ const (
 	parMinEntries = 1 << 17
 )
 
-// forceSerial makes Eval run every chunk on the calling goroutine; tests
-// use it to check that the parallel path gives the same bits.
-var forceSerial bool
-
 // Eval evaluates the objective on the samples of d listed in idx (the
 // mini-batch) at params and fills the loss and the non-nil fields of out:
 // Grad (∂L/∂θ, length P), GradY (∂L/∂y, length b·d, sample-major) and Jac
@@ -241,7 +248,7 @@ func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Da
 	}
 	pe := ws.parallel(o)
 	pe.job = evalJob{o: o, out: out, params: params, d: d, idx: idx, jac: jac, chunks: pe.chunks}
-	pe.group.Do(&pe.job, evalChunks, forceSerial)
+	pe.group.Do(&pe.job, evalChunks, o.Serial)
 	pe.job = evalJob{}
 	var sum float64
 	for c, cw := range pe.chunks {
