@@ -238,25 +238,25 @@ func (s *Stretch) do(job Job, parts int, dynamic bool) {
 	helper.epoch++
 	e := helper.epoch << 2
 	helper.state.Store(e | open)
-	// A helper that was asleep before this job cannot be blamed for
-	// missing it, unless it was woken long ago.
+	// A helper that sleeps still is to blame for missing the job only
+	// if it was asked to wake long ago; one that spins, only if the
+	// caller's parts took long enough for a running helper to come.
 	start := time.Now()
-	blame := true
-	if helper.parked.Load() {
+	parked := helper.parked.Load()
+	var asleep time.Duration
+	if parked {
 		if helper.wokeAt.IsZero() {
 			helper.wokeAt = start
 		}
-		blame = start.Sub(helper.wokeAt) >= wakeGrace
+		asleep = start.Sub(helper.wokeAt)
 		wakeHelper()
 	} else {
 		helper.wokeAt = time.Time{}
 	}
 	runParts(0)
 	if helper.state.CompareAndSwap(e|open, e|closed) {
-		// The helper did not come: its parts are the caller's. A
-		// helper that was spinning and running would have come
-		// within a microsecond or so.
-		missed := blame && time.Since(start) >= missAfter
+		// The helper did not come: its parts are the caller's.
+		missed := parked && asleep >= wakeGrace || !parked && time.Since(start) >= missAfter
 		if !dynamic {
 			runParts(1)
 		}
