@@ -33,7 +33,10 @@ import (
 // bdsqrLog). The blocked LQ and bidiagonal reductions run their level-3
 // updates in tiles on a second goroutine: on two processors the spinning
 // helper of a par.Stretch, held from the copy of J to the end of the
-// bidiagonalisation, elsewhere the persistent worker pool (see run). Their
+// bidiagonalisation, elsewhere the persistent worker pool (see run). When
+// other processes keep the processors busy, the stretch gives its helper up
+// and the Solver works serially for a while (par.Crowded); Serial makes it
+// do so always. Their
 // panels, adapted from gonum's Dgelq2, Dlarft and Dlabrd (lqPanel, labrd),
 // do their matrix-vector work in package gemm's AVX2 kernels: the LQ
 // factorises each panel one step ahead, while the other goroutine updates
