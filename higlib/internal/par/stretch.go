@@ -103,8 +103,7 @@ const (
 const (
 	// spinLimit is how many empty polls a waiting goroutine makes
 	// before it yields its processor, so that a stretch still
-	// progresses when the two goroutines share one, and between looks
-	// at the clock.
+	// progresses when the two goroutines share one.
 	spinLimit = 1 << 12
 	// clockEvery is how many polls pass between looks at the clock.
 	clockEvery = 1 << 6
@@ -113,7 +112,7 @@ const (
 // Tuning of the helper, variables for the tests and benchmarks of this
 // package only.
 var (
-	// IdleSpin is how long the helper polls for the next job before it
+	// idleSpin is how long the helper polls for the next job before it
 	// sleeps. The jobs of the half-inverse solver's blocked LQ and
 	// bidiagonalisation follow one another within microseconds, and on
 	// the machines measured a sleeping goroutine took 100–300 µs to wake.
