@@ -36,11 +36,12 @@ import (
 // spinning (or was woken long before) and the caller's parts took long
 // enough, so that its thread cannot have been running; or a helper that
 // keeps the caller waiting far longer than a part takes, because it was
-// descheduled in the middle of one. After lostLimit such jobs the stretch
+// descheduled in the middle of one; such a wait counts once per 500 µs.
+// After 8 such jobs, if they are at least one in 16, the stretch
 // runs the rest of its jobs on the caller, and Begin leaves the helper
 // asleep for a back-off period (Crowded reports true) that doubles from
 // 100 ms up to 2 s while the machine stays busy and is reset by a stretch
-// that loses nothing.
+// that keeps its helper to the end.
 type Stretch struct {
 	held   bool // Begin took helper.mu
 	active bool // the helper serves this stretch's jobs
@@ -81,6 +82,7 @@ var helper struct {
 
 	// Written by the holder only (under mu).
 	lost    int           // jobs this stretch lost to a helper that was not running
+	jobs    int           // jobs this stretch published to the helper
 	wokeAt  time.Time     // when the sleeping helper was first asked to wake
 	quiet   time.Time     // Begin leaves the helper asleep until then
 	backoff time.Duration // the length of the next quiet period
@@ -131,10 +133,15 @@ var (
 	// is done. The solver's parts take up to about a hundred microseconds;
 	// a thread that the system has descheduled is gone for milliseconds.
 	longWait = 500 * time.Microsecond
-	// lostLimit is how many jobs a stretch loses before it does without
-	// the helper. On an idle machine the helper misses about one job in a
-	// thousand (the first ones after Begin, while it wakes, do not count).
+	// A stretch does without the helper once it has lost lostLimit jobs
+	// and at least one in lostShare of its jobs. On an idle machine the
+	// helper misses about one job in a thousand (the first ones after
+	// Begin, while it wakes, do not count); when another process takes
+	// its processor for a few milliseconds now and then, a few in a
+	// thousand, and it still saves more than it costs; when it gets a
+	// processor only part of the time, it loses a quarter or more.
 	lostLimit = 8
+	lostShare = 16
 	// The quiet periods after lost jobs double from minBackoff to
 	// maxBackoff.
 	minBackoff = 100 * time.Millisecond
@@ -180,7 +187,7 @@ func (s *Stretch) Begin() {
 		helper.parked.Store(true)
 		go helpLoop()
 	})
-	helper.lost = 0
+	helper.lost, helper.jobs = 0, 0
 	helper.active.Store(true)
 	helper.wokeAt = time.Now()
 	wakeHelper()
@@ -194,11 +201,10 @@ func (s *Stretch) End() {
 		return
 	}
 	if s.active {
+		// The stretch kept its helper to the end.
 		helper.active.Store(false)
 		s.active = false
-		if helper.lost == 0 {
-			helper.backoff = 0
-		}
+		helper.backoff = 0
 	}
 	s.held = false
 	helper.mu.Unlock()
@@ -232,6 +238,7 @@ func (s *Stretch) do(job Job, parts int, dynamic bool) {
 		}
 		return
 	}
+	helper.jobs++
 	helper.job, helper.n, helper.dynamic = job, int64(parts), dynamic
 	helper.next.Store(0)
 	helper.epoch++
@@ -260,7 +267,7 @@ func (s *Stretch) do(job Job, parts int, dynamic bool) {
 			runParts(1)
 		}
 		if missed {
-			s.lose()
+			s.lose(1)
 		}
 	} else {
 		waitLeft(e, s)
@@ -291,24 +298,24 @@ func waitLeft(e uint64, s *Stretch) {
 		if time.Since(start) < longWait {
 			continue
 		}
-		s.lose()
 		helper.waiting.Store(true)
-		if helper.state.Load() == e|left {
-			if helper.waiting.CompareAndSwap(true, false) {
-				return
-			}
-			// The helper saw waiting and sends.
+		if helper.state.Load() != e|left || !helper.waiting.CompareAndSwap(true, false) {
+			// The helper has not left, or it has and saw waiting:
+			// either way it sends.
+			<-helper.done
 		}
-		<-helper.done
+		// The job counts once per longWait the caller waited.
+		s.lose(int(time.Since(start) / longWait))
 		return
 	}
 }
 
-// lose counts a job the helper lost; at lostLimit the rest of the stretch
-// runs on the caller and the helper stays asleep for a while.
-func (s *Stretch) lose() {
-	helper.lost++
-	if helper.lost < lostLimit {
+// lose counts n jobs the helper lost. When the stretch has lost lostLimit
+// jobs, and at least one in lostShare of its jobs, the rest of it runs on
+// the caller and the helper stays asleep for a while.
+func (s *Stretch) lose(n int) {
+	helper.lost += n
+	if helper.lost < lostLimit || helper.lost*lostShare < helper.jobs {
 		return
 	}
 	helper.backoff = min(max(2*helper.backoff, minBackoff), maxBackoff)
