@@ -37,7 +37,8 @@ import (
 // enough, so that its thread cannot have been running; or a helper that
 // keeps the caller waiting far longer than a part takes, because it was
 // descheduled in the middle of one; such a wait counts once per 500 µs.
-// After 8 such jobs, if they are at least one in 16, the stretch
+// After 8 such jobs, if the stretch has run for 10 ms and the helper was
+// away for a quarter of that time or more, the stretch
 // runs the rest of its jobs on the caller, and Begin leaves the helper
 // asleep for a back-off period (Crowded reports true) that doubles from
 // 100 ms up to 2 s while the machine stays busy and is reset by a stretch
@@ -81,11 +82,14 @@ var helper struct {
 	state   atomic.Uint64
 
 	// Written by the holder only (under mu).
-	lost    int           // jobs this stretch lost to a helper that was not running
-	jobs    int           // jobs this stretch published to the helper
-	wokeAt  time.Time     // when the sleeping helper was first asked to wake
-	quiet   time.Time     // Begin leaves the helper asleep until then
-	backoff time.Duration // the length of the next quiet period
+	lost   int           // jobs this stretch lost to a helper that was not running
+	begun  time.Time     // when Begin took the helper
+	absent time.Duration // how long the helper was away, up to absentSince
+
+	absentSince time.Time     // the start of the job it missed last, if it has not come back
+	wokeAt      time.Time     // when the sleeping helper was first asked to wake
+	quiet       time.Time     // Begin leaves the helper asleep until then
+	backoff     time.Duration // the length of the next quiet period
 
 	crowded atomic.Bool // mirrors time.Now() < quiet for Crowded
 
@@ -133,15 +137,20 @@ var (
 	// is done. The solver's parts take up to about a hundred microseconds;
 	// a thread that the system has descheduled is gone for milliseconds.
 	longWait = 500 * time.Microsecond
-	// A stretch does without the helper once it has lost lostLimit jobs
-	// and at least one in lostShare of its jobs. On an idle machine the
-	// helper misses about one job in a thousand (the first ones after
-	// Begin, while it wakes, do not count); when another process takes
-	// its processor for a few milliseconds now and then, a few in a
-	// thousand, and it still saves more than it costs; when it gets a
-	// processor only part of the time, it loses a quarter or more.
-	lostLimit = 8
-	lostShare = 16
+	// A stretch does without the helper once it has lost lostLimit jobs,
+	// has run for judgeAfter, and the helper has been away for at least
+	// 1/absentShare of that time. On an idle machine the helper misses
+	// about one job in a thousand (the first ones after Begin, while it
+	// wakes, do not count). When other processes take its processor for
+	// a millisecond or two now and then, it misses jobs in bursts but
+	// still saves more than it costs (measured: a rule that counted lost
+	// jobs alone gave it up and made the solve 5–10 % slower than one that
+	// always kept it); when it gets a processor only part of the time, as
+	// one of three busy threads on two processors, it is away for a third
+	// of the time or more.
+	lostLimit   = 8
+	judgeAfter  = 10 * time.Millisecond
+	absentShare = 4
 	// The quiet periods after lost jobs double from minBackoff to
 	// maxBackoff.
 	minBackoff = 100 * time.Millisecond
@@ -187,9 +196,11 @@ func (s *Stretch) Begin() {
 		helper.parked.Store(true)
 		go helpLoop()
 	})
-	helper.lost, helper.jobs = 0, 0
+	helper.lost = 0
+	helper.absent, helper.absentSince = 0, time.Time{}
 	helper.active.Store(true)
 	helper.wokeAt = time.Now()
+	helper.begun = helper.wokeAt
 	wakeHelper()
 	s.active = true
 }
@@ -238,7 +249,6 @@ func (s *Stretch) do(job Job, parts int, dynamic bool) {
 		}
 		return
 	}
-	helper.jobs++
 	helper.job, helper.n, helper.dynamic = job, int64(parts), dynamic
 	helper.next.Store(0)
 	helper.epoch++
@@ -267,9 +277,17 @@ func (s *Stretch) do(job Job, parts int, dynamic bool) {
 			runParts(1)
 		}
 		if missed {
+			if helper.absentSince.IsZero() {
+				helper.absentSince = start
+			}
 			s.lose(1)
 		}
 	} else {
+		if !helper.absentSince.IsZero() {
+			// Back after missing jobs.
+			helper.absent += start.Sub(helper.absentSince)
+			helper.absentSince = time.Time{}
+		}
 		waitLeft(e, s)
 	}
 	helper.job = nil
@@ -305,17 +323,29 @@ func waitLeft(e uint64, s *Stretch) {
 			<-helper.done
 		}
 		// The job counts once per longWait the caller waited.
-		s.lose(int(time.Since(start) / longWait))
+		waited := time.Since(start)
+		helper.absent += waited
+		s.lose(int(waited / longWait))
 		return
 	}
 }
 
 // lose counts n jobs the helper lost. When the stretch has lost lostLimit
-// jobs, and at least one in lostShare of its jobs, the rest of it runs on
-// the caller and the helper stays asleep for a while.
+// jobs, has run for judgeAfter, and the helper has been away for at least
+// 1/absentShare of that time (from a job it missed to the next it joined,
+// and while the caller waited for it), the rest of the stretch runs on the
+// caller and the helper stays asleep for a while.
 func (s *Stretch) lose(n int) {
 	helper.lost += n
-	if helper.lost < lostLimit || helper.lost*lostShare < helper.jobs {
+	if helper.lost < lostLimit {
+		return
+	}
+	now := time.Now()
+	away := helper.absent
+	if !helper.absentSince.IsZero() {
+		away += now.Sub(helper.absentSince)
+	}
+	if ran := now.Sub(helper.begun); ran < judgeAfter || away*time.Duration(absentShare) < ran {
 		return
 	}
 	helper.backoff = min(max(2*helper.backoff, minBackoff), maxBackoff)
