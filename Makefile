@@ -28,7 +28,7 @@ NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help venv requirements kernel lab notebooks test-deps test figures scaling oscillators gn-study bench bench-numpy clean $(BIN)/hig
+.PHONY: help venv requirements kernel lab notebooks test-deps test figures scaling oscillators gn-study bench bench-numpy bench-contention clean $(BIN)/hig
 
 help: ## List the targets.
 	@echo "Targets:"
@@ -129,12 +129,17 @@ gn-study: $(BIN)/hig ## Why Gauss-Newton differs from the chapter: GN and HIG at
 	$(BIN)/hig toy -methods gn,hig -tau 1e-2 -out figures/gn-tau1e-2
 	$(BIN)/hig toy -methods gn,hig -round32 -out figures/gn-round32
 
-bench: ## Benchmarks of the HIG step, the half-inverse (ratios: solver vs reference; its stages), the Dgemm and Gemv kernels (GFLOP/s vs gonum) and the oscillator experiment.
+bench: ## Benchmarks of the HIG step, the half-inverse (ratios: solver vs reference; its stages), the Dgemm and Gemv kernels (GFLOP/s vs gonum) and the oscillator experiment; prints the CPU first.
+	@sh scripts/cpu.sh
 	$(GO) test -run '^$$' -bench 'HIGStep|HalfInverse|ToyStep|Dgemm|Gemv|Stages|Oscillator' -benchmem -benchtime=20x ./higlib/...
 
-bench-numpy: ## The same half-inverse in numpy (LAPACK SVD) beside the Go Solver; needs python3-numpy.
+bench-numpy: ## The same half-inverse in numpy (LAPACK SVD) beside the Go Solver; needs python3-numpy; prints the CPU first.
+	@sh scripts/cpu.sh
 	$(PYTHON) scripts/bench_numpy.py
 	$(GO) test -run '^$$' -bench 'HalfInverse/.*/solver' -benchmem -benchtime=20x ./higlib/halfinv
+
+bench-contention: ## A HIG step at GOMAXPROCS=2 and 1, idle and beside a busy process it starts and stops itself (ROUNDS=5 rounds each, ≈ 30 s); prints the CPU and both ratios.
+	GO=$(GO) ROUNDS=$${ROUNDS:-5} bash scripts/bench_contention.sh
 
 clean: ## Remove ./bin and the Jupyter environment .venv.
 	rm -rf $(BIN) $(VENV)

@@ -4,12 +4,15 @@ Python user would write it (thin SVD from LAPACK, then two products), at the
 shapes of BenchmarkHalfInverse, for comparison with the Go Solver. Beside it,
 the QR-first path that a careful user (and the Go Solver) takes: factor the
 long side away first (J = Q·R for tall J, Jᵀ = Q·R for wide J), then take the
-SVD of the small square factor only.
+SVD of the small square factor only. First it names the BLAS (OpenBLAS's
+build and the kernel set it chose for this CPU) and times a 1000×1000
+matrix product, for comparison with BenchmarkDgemm.
 
 Not part of the tests. Needs numpy (Debian: python3-numpy; with
 libopenblas0-pthread installed, numpy's BLAS/LAPACK is OpenBLAS). Run with
 `make bench-numpy` or /usr/bin/python3 scripts/bench_numpy.py.
 """
+import ctypes
 import time
 
 import numpy as np
@@ -39,7 +42,7 @@ def half_inverse_qr(j, g):
     return q @ (wt.T @ (phi * (u.T @ g)))
 
 
-def median_ms(f, j, g, reps):
+def median_min_ms(f, j, g, reps):
     f(j, g)  # warm-up
     times = []
     for _ in range(reps):
@@ -47,17 +50,48 @@ def median_ms(f, j, g, reps):
         f(j, g)
         times.append(time.perf_counter() - t0)
     times.sort()
-    return times[len(times) // 2] * 1e3
+    return times[len(times) // 2] * 1e3, times[0] * 1e3
+
+
+def openblas():
+    """Names the OpenBLAS build and the kernel set it chose for this CPU
+    (OPENBLAS_CORETYPE overrides the choice), if numpy's BLAS is OpenBLAS."""
+    try:
+        lib = ctypes.CDLL("libblas.so.3")
+        name, config = lib.openblas_get_corename, lib.openblas_get_config
+    except (OSError, AttributeError):
+        return "not OpenBLAS (or not found as libblas.so.3)"
+    name.restype = config.restype = ctypes.c_char_p
+    return f"{config().decode()}; core {name().decode()}; {lib.openblas_get_num_threads()} threads"
+
+
+def gemm_gflops(n, reps):
+    """The best rate of reps products of two n×n matrices (2n³ flops each)."""
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    c = a @ b  # warm-up
+    best = min(timed(lambda: np.matmul(a, b, out=c)) for _ in range(reps))
+    return 2 * n**3 / best / 1e9
+
+
+def timed(f):
+    t0 = time.perf_counter()
+    f()
+    return time.perf_counter() - t0
 
 
 def main():
     rng = np.random.default_rng(1)
+    blas = openblas()
+    print("numpy", np.__version__, "BLAS:", blas)
     try:
-        from threadpoolctl import threadpool_info  # optional
-
-        print("BLAS:", [(i["internal_api"], i["num_threads"]) for i in threadpool_info()])
-    except ImportError:
-        print("numpy", np.__version__, "(threadpoolctl not installed: BLAS library not shown)")
+        flags = next(l for l in open("/proc/cpuinfo") if l.startswith("flags")).split()
+    except (OSError, StopIteration):
+        flags = []
+    if "avx512f" in flags and "core SkylakeX" not in blas and "core Cooperlake" not in blas and "core SapphireRapids" not in blas:
+        print("note: this CPU has AVX-512, which this OpenBLAS does not use for it;"
+              " OPENBLAS_CORETYPE=SkylakeX selects its AVX-512 kernels")
+    print(f"numpy matmul 1000x1000: {gemm_gflops(1000, 20):.1f} GFLOP/s (best of 20)")
     for m, n in SHAPES:
         j = rng.standard_normal((m, n))
         g = rng.standard_normal(m)
@@ -65,8 +99,8 @@ def main():
         assert np.allclose(a, b, rtol=1e-8, atol=1e-8 * np.abs(a).max()), "the two paths disagree"
         reps = 9 if m * n > 1_000_000 else 50
         for name, f in (("svd", half_inverse), ("qr-first", half_inverse_qr)):
-            ms = median_ms(f, j, g, reps)
-            print(f"numpy half-inverse {m}x{n} {name}: median {ms:.3f} ms over {reps} runs")
+            med, low = median_min_ms(f, j, g, reps)
+            print(f"numpy half-inverse {m}x{n} {name}: median {med:.3f} ms, min {low:.3f} ms over {reps} runs")
 
 
 if __name__ == "__main__":

@@ -35,28 +35,35 @@ type poolState struct {
 }
 
 // run runs job's parts on the Solver's stretch when it holds the helper
-// and the machine has two processors, and on the par pool otherwise. On
-// two processors the pool's one worker sleeps between jobs and, on the
-// virtual machines measured, takes a hundred microseconds and more to
-// wake, about as long as one step of the blocked LQ; the helper of a
-// stretch is already spinning. With more processors the pool's workers
-// outnumber the one helper.
+// and the machine has two processors, on the calling goroutine when the
+// Solver is Serial or par.Crowded reports other work on the processors,
+// and on the par pool otherwise. On two processors the pool's one worker
+// sleeps between jobs and, on the virtual machines measured, takes a
+// hundred microseconds and more to wake, about as long as one step of the
+// blocked LQ; the helper of a stretch is already spinning. With more
+// processors the pool's workers outnumber the one helper.
 func (s *Solver) run(job par.Job, parts int) {
-	if s.pool.stretch.Active() && par.Workers() == 2 {
+	switch {
+	case s.pool.stretch.Active() && par.Workers() == 2:
 		s.pool.stretch.DoAny(job, parts)
-		return
+	case s.Serial || par.Crowded():
+		for p := range parts {
+			job.Run(p)
+		}
+	default:
+		s.pool.group.Do(job, parts, false)
 	}
-	s.pool.group.Do(job, parts, false)
 }
 
-// hold begins the Solver's stretch unless it holds the helper already, and
-// reports whether this call took it, so that the caller ends it.
+// hold begins the Solver's stretch unless it holds the helper already or
+// the Solver is Serial, and reports whether this call took it, so that the
+// caller ends it.
 func (s *Solver) hold() bool {
-	if s.pool.stretch.Active() {
+	if s.Serial || s.pool.stretch.Held() {
 		return false
 	}
 	s.pool.stretch.Begin()
-	return s.pool.stretch.Active()
+	return s.pool.stretch.Held()
 }
 
 // holdForAll is hold on two processors, where the helper serves every

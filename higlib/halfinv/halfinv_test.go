@@ -438,13 +438,15 @@ func TestSolveAllocs(t *testing.T) {
 		j := randomDense(rnd, sh[0], sh[1])
 		g := randomVec(rnd, sh[0])
 		dst := make([]float64, sh[1])
-		var s halfinv.Solver
-		p := halfinv.Params{Kappa: 0.5, Tau: 1e-6}
-		if _, err := s.Solve(dst, j, g, p); err != nil {
-			t.Fatal(err)
-		}
-		if a := testing.AllocsPerRun(2, func() { s.Solve(dst, j, g, p) }); a != 0 {
-			t.Errorf("%v: %v allocations per Solve, want 0", sh, a)
+		for _, serial := range []bool{false, true} {
+			s := halfinv.Solver{Serial: serial}
+			p := halfinv.Params{Kappa: 0.5, Tau: 1e-6}
+			if _, err := s.Solve(dst, j, g, p); err != nil {
+				t.Fatal(err)
+			}
+			if a := testing.AllocsPerRun(2, func() { s.Solve(dst, j, g, p) }); a != 0 {
+				t.Errorf("%v, Serial %v: %v allocations per Solve, want 0", sh, serial, a)
+			}
 		}
 	}
 }

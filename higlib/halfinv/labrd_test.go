@@ -5,7 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/mat"
@@ -219,8 +221,8 @@ func TestSolveSameBitsWithoutHelper(t *testing.T) {
 			g[i] = rnd.NormFloat64()
 		}
 		p := Params{Kappa: 0.5, Tau: 1e-6}
-		solve := func() []float64 {
-			var s Solver
+		solve := func(serial bool) []float64 {
+			s := Solver{Serial: serial}
 			dst := make([]float64, n)
 			for range 2 { // the second call finds the helper spinning sooner
 				if _, err := s.Solve(dst, j, g, p); err != nil {
@@ -229,13 +231,53 @@ func TestSolveSameBitsWithoutHelper(t *testing.T) {
 			}
 			return dst
 		}
-		with := solve()
+		with := solve(false)
 		var other par.Stretch
 		other.Begin()
-		without := solve()
+		without := solve(false)
 		other.End()
 		if !num.SameBits(with, without) {
 			t.Errorf("%dx%d: the helper changes the result", m, n)
+		}
+		if serial := solve(true); !num.SameBits(with, serial) {
+			t.Errorf("%dx%d: Serial changes the result", m, n)
+		}
+	}
+}
+
+// overlapJob's part 0 waits up to a few milliseconds for part 1 to start
+// and records whether the two ran at the same time.
+type overlapJob struct{ started, overlapped atomic.Bool }
+
+func (j *overlapJob) Run(p int) {
+	if p == 1 {
+		j.started.Store(true)
+		return
+	}
+	for start := time.Now(); time.Since(start) < 2*time.Millisecond; {
+		if j.started.Load() {
+			j.overlapped.Store(true)
+			return
+		}
+	}
+}
+
+// TestSerialSolverRunsOnCaller checks that a Serial Solver neither takes
+// the stretch's helper nor runs parts on the pool: two parts never overlap.
+func TestSerialSolverRunsOnCaller(t *testing.T) {
+	s := Solver{Serial: true}
+	s.reserve(4, 8)
+	if s.hold() {
+		t.Fatal("a Serial Solver took the helper")
+	}
+	for range 50 {
+		var j overlapJob
+		s.run(&j, 2)
+		if j.overlapped.Load() {
+			t.Fatal("a Serial Solver ran two parts at once")
+		}
+		if !j.started.Load() {
+			t.Fatal("part 1 did not run")
 		}
 	}
 }

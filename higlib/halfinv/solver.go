@@ -33,7 +33,10 @@ import (
 // bdsqrLog). The blocked LQ and bidiagonal reductions run their level-3
 // updates in tiles on a second goroutine: on two processors the spinning
 // helper of a par.Stretch, held from the copy of J to the end of the
-// bidiagonalisation, elsewhere the persistent worker pool (see run). Their
+// bidiagonalisation, elsewhere the persistent worker pool (see run). When
+// other processes keep the processors busy, the stretch gives its helper up
+// and the Solver works serially for a while (par.Crowded); Serial makes it
+// do so always. Their
 // panels, adapted from gonum's Dgelq2, Dlarft and Dlabrd (lqPanel, labrd),
 // do their matrix-vector work in package gemm's AVX2 kernels: the LQ
 // factorises each panel one step ahead, while the other goroutine updates
@@ -43,6 +46,19 @@ import (
 // most 32 columns; a taller J with more columns goes through gonum's
 // blocked Dgeqrf, whose parallel Dgemm allocates a little.
 type Solver struct {
+	// Serial makes Solve do all its work on the calling goroutine. The
+	// zero value lets it use a second processor for the blocked LQ and
+	// bidiagonalisation of a large J (see above), which on an idle
+	// 2-core machine makes it about 1.5 times as fast. Set it when the
+	// other processors are busy anyway: when several training runs or
+	// other processes share the machine, each then gets a processor's
+	// worth of work done without the cost of handing parts between
+	// processors. (Without Serial the Solver notices a crowded machine
+	// and falls back to serial work for a while by itself, see
+	// internal/par; Serial saves it the detection.) The result is the
+	// same to the bit either way.
+	Serial bool
+
 	m, n int // shape the workspace queries were made for
 
 	a    []float64 // copy of J, overwritten by its QR or LQ factorisation

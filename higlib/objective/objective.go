@@ -40,6 +40,17 @@ type Objective struct {
 	// SampleLoss compares one sample's output with its target; nil means
 	// HalfSquared, ½‖y − ŷ‖². Set it after New, before Check and training.
 	SampleLoss Loss
+
+	// Serial makes Eval fill a large stacked Jacobian on the calling
+	// goroutine alone. The zero value spreads its chunks of samples over
+	// the processors of the par pool (see Eval); its workers sleep
+	// rather than spin while they wait, so this still helps when other
+	// processes keep the machine busy. Set Serial when each process
+	// should use one processor, e.g. for several training runs started
+	// side by side on as many cores. The chunks and their order of
+	// summation are the same either way, so the result is the same to
+	// the bit.
+	Serial bool
 }
 
 // loss returns the sample loss in use.
@@ -254,10 +265,6 @@ func parallelEval(jac bool, b, dim, P int) bool {
 	return b*P >= parMinGradWork
 }
 
-// forceSerial makes Eval run every chunk on the calling goroutine; tests
-// use it to check that the parallel path gives the same bits.
-var forceSerial bool
-
 // Eval evaluates the objective on the samples of d listed in idx (the
 // mini-batch) at params and fills the loss and the non-nil fields of out:
 // Grad (∂L/∂θ, length P), GradY (∂L/∂y, length b·d, sample-major) and Jac
@@ -319,7 +326,7 @@ func (o *Objective) Eval(out *optim.Local, ws *Workspace, params []float64, d Da
 	}
 	pe := ws.parallel(o)
 	pe.job = evalJob{o: o, out: out, params: params, d: d, idx: idx, jac: jac, chunks: pe.chunks}
-	pe.group.Do(&pe.job, evalChunks, forceSerial)
+	pe.group.Do(&pe.job, evalChunks, o.Serial)
 	pe.job = evalJob{}
 	for _, cw := range pe.chunks {
 		if cw.err != nil {

@@ -51,18 +51,19 @@ func newBatch(o *Objective, b int) *optim.Local {
 }
 
 // TestEvalParallelBitwise checks the project rule "same seed ⇒ same bits":
-// the parallel Eval must equal a run of the same chunks on one goroutine,
-// bit for bit, and repeated parallel runs must agree with each other.
+// the parallel Eval must equal a run of the same chunks on one goroutine
+// (Objective.Serial), bit for bit, and repeated parallel runs must agree
+// with each other.
 func TestEvalParallelBitwise(t *testing.T) {
 	const b = 128
 	o, params, d, idx := wideProblem(t, b)
 	if b*o.Dim()*o.Net.NumParams() < parMinEntries {
 		t.Fatal("problem too small to take the parallel path")
 	}
-	forceSerial = true
+	o.Serial = true
 	ref := newBatch(o, b)
 	o.Eval(ref, o.NewWorkspace(), params, d, idx)
-	forceSerial = false
+	o.Serial = false
 	ws := o.NewWorkspace()
 	for rep := range 5 {
 		got := newBatch(o, b)
@@ -166,10 +167,10 @@ func TestEvalParallelStatefulMap(t *testing.T) {
 	const b = 128
 	o, params, d, idx := wideProblem(t, b)
 	o.Phys = &stateful{a: o.Phys.(*physics.Linear)}
-	forceSerial = true
+	o.Serial = true
 	ref := newBatch(o, b)
 	o.Eval(ref, o.NewWorkspace(), params, d, idx)
-	forceSerial = false
+	o.Serial = false
 	ws := o.NewWorkspace()
 	for rep := range 3 {
 		got := newBatch(o, b)
@@ -220,10 +221,10 @@ func TestEvalGradientParallel(t *testing.T) {
 		t.Fatal("problem too small to take the parallel gradient path")
 	}
 	newGrad := func() *optim.Local { return &optim.Local{Grad: make([]float64, P)} }
-	forceSerial = true
+	o.Serial = true
 	ref := newGrad()
 	o.Eval(ref, o.NewWorkspace(), params, d, idx)
-	forceSerial = false
+	o.Serial = false
 	ws := o.NewWorkspace()
 	for rep := range 3 {
 		got := newGrad()

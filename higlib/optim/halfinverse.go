@@ -32,6 +32,11 @@ type HalfInverse struct {
 	// Mode chooses between discarding (the zero value, Truncate) and
 	// clamping the small singular values.
 	Mode halfinv.Mode
+	// Serial makes the decomposition run on the calling goroutine alone
+	// (halfinv.Solver.Serial), for when the machine's other processors
+	// are busy with other work; the step is the same to the bit. The
+	// zero value uses a second processor for large Jacobians.
+	Serial bool
 
 	n      int
 	solver halfinv.Solver
@@ -82,6 +87,7 @@ func (h *HalfInverse) Step(delta []float64, loc *Local) error {
 	if loc.Jac == nil {
 		panic("optim: half-inverse step needs the stacked Jacobian")
 	}
+	h.solver.Serial = h.Serial
 	sv, err := h.solver.Solve(h.dir, loc.Jac, loc.GradY, h.params())
 	if err != nil {
 		return err

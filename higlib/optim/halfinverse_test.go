@@ -334,3 +334,42 @@ func TestHalfInverseNonFinite(t *testing.T) {
 		}
 	}
 }
+
+// TestHalfInverseSerialSameBits checks that Serial changes nothing but the
+// goroutines: on Jacobians large enough for the blocked, parallel solver
+// (wide and tall), a Serial step equals the default one bit for bit.
+func TestHalfInverseSerialSameBits(t *testing.T) {
+	for _, sh := range [][2]int{{160, 700}, {600, 130}} {
+		m, n := sh[0], sh[1]
+		rng := rand.New(rand.NewPCG(uint64(m), uint64(n)))
+		data := make([]float64, m*n)
+		for i := range data {
+			data[i] = rng.NormFloat64()
+		}
+		gy := make([]float64, m)
+		for i := range gy {
+			gy[i] = rng.NormFloat64()
+		}
+		loc := &optim.Local{Jac: mat.NewDense(m, n, data), GradY: gy}
+		step := func(serial bool) []float64 {
+			h := optim.HIG(0.5)
+			h.Serial = serial
+			if err := h.Init(n); err != nil {
+				t.Fatal(err)
+			}
+			delta := make([]float64, n)
+			for range 2 {
+				if err := h.Step(delta, loc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return delta
+		}
+		def, ser := step(false), step(true)
+		for i := range def {
+			if math.Float64bits(def[i]) != math.Float64bits(ser[i]) {
+				t.Fatalf("%d×%d: component %d: Serial %v, default %v", m, n, i, ser[i], def[i])
+			}
+		}
+	}
+}

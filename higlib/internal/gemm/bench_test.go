@@ -11,8 +11,10 @@ import (
 
 // BenchmarkDgemm compares, at n×n×n, gonum's pure-Go Dgemm (parallel), this
 // package's Implementation (parallel over GOMAXPROCS goroutines), its serial
-// Workspace.Dgemm, and the serial pure-Go kernel. The GFLOP/s metric counts
-// 2n³ floating-point operations per product.
+// Workspace.Dgemm with the kernel ChooseKernel picks for this CPU, the same
+// with the AVX2 kernel alone (where AVX-512 is picked), and the serial
+// pure-Go kernel. The GFLOP/s metric counts 2n³ floating-point operations
+// per product.
 func BenchmarkDgemm(b *testing.B) {
 	for _, n := range []int{1000} {
 		rnd := rand.New(rand.NewPCG(1, 2))
@@ -22,17 +24,22 @@ func BenchmarkDgemm(b *testing.B) {
 			name  string
 			dgemm func(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int)
 			asm   bool
+			wide  bool
 		}{
-			{"gonum", gonum.Implementation{}.Dgemm, useAsm},
-			{"gemm", Implementation{}.Dgemm, useAsm},
-			{"gemm-serial", w.Dgemm, useAsm},
-			{"gemm-serial-purego", w.Dgemm, false},
+			{"gonum", gonum.Implementation{}.Dgemm, useAsm, useWide},
+			{"gemm", Implementation{}.Dgemm, useAsm, useWide},
+			{"gemm-serial", w.Dgemm, useAsm, useWide},
+			{"gemm-serial-avx2", w.Dgemm, useAsm, false},
+			{"gemm-serial-purego", w.Dgemm, false, false},
 		}
 		for _, im := range impls {
+			if im.name == "gemm-serial-avx2" && !useWide {
+				continue // the same as gemm-serial
+			}
 			b.Run(fmt.Sprintf("%dx%d/%s", n, n, im.name), func(b *testing.B) {
-				saved := useAsm
-				useAsm = im.asm
-				defer func() { useAsm = saved }()
+				saved, savedWide := useAsm, useWide
+				useAsm, useWide = im.asm, im.wide
+				defer func() { useAsm, useWide = saved, savedWide }()
 				b.ReportAllocs()
 				for b.Loop() {
 					im.dgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, x, n, y, n, 0, z, n)

@@ -15,8 +15,12 @@
 // (C with at most 64 columns for A, at most MC rows for B), an untransposed
 // operand is read in place instead. On amd64 CPUs with AVX2 and FMA the
 // micro-kernel is Go assembly that keeps the 6×8 tile in twelve 256-bit
-// registers; elsewhere a pure-Go kernel does the same sums with math.FMA,
-// fused multiply-adds in the same order, so that both give the same bits.
+// registers; on processors that execute AVX-512 at full width (ChooseKernel
+// decides from what CPUID reports) a second kernel computes two adjacent
+// tiles at once in twelve 512-bit registers, with the same operations on
+// every element. Elsewhere a pure-Go kernel does the same sums with
+// math.FMA, fused multiply-adds in the same order, so that all give the
+// same bits.
 //
 // Every element of C is computed by the same sequence of operations whatever
 // tile it falls in: for each KC block in turn, the sum Σ_p a_ip·b_pj over the
@@ -82,7 +86,7 @@ func (w *Workspace) dgemm(aT, bT bool, m, n, k int, alpha float64, a []float64, 
 	nc0 := min(n, NC)
 	w.a = grow(w.a, roundUp(min(m, MC), MR)*kc0)
 	w.b = grow(w.b, roundUp(nc0, NR)*kc0)
-	kern := microKernel()
+	kern, wide := microKernel(), wideKernel()
 	edge := &w.edge
 	for jc := 0; jc < n; jc += NC {
 		nc := min(n-jc, NC)
@@ -116,6 +120,30 @@ func (w *Workspace) dgemm(aT, bT bool, m, n, k int, alpha float64, a []float64, 
 					if bInPlace && nr == NR {
 						bk, rsB = b[pc*ldb+jc+jr:], ldb
 					}
+					if wide != nil && nc-jr >= 2*NR {
+						// Two full column panels at once; a partial row
+						// panel goes through the 6×8 kernel, twice.
+						bk2 := w.b[(jr+NR)*kc:]
+						if bInPlace {
+							bk2 = b[pc*ldb+jc+jr+NR:]
+						}
+						for ir := 0; ir < mc; ir += MR {
+							ak, rsA, csA := w.a[ir*kc:], 1, MR
+							if aInPlace && mc-ir >= MR {
+								ak, rsA, csA = a[(ic+ir)*lda+pc:], lda, 1
+							}
+							off := (ic+ir)*ldc + jc + jr
+							if mc-ir >= MR {
+								wide(kc, ak, rsA, csA, bk, bk2, rsB, c[off:], ldc, alpha, bet)
+								continue
+							}
+							mr := mc - ir
+							edgeTile(kern, edge, kc, ak, rsA, csA, bk, rsB, c[off:], ldc, mr, NR, alpha, bet)
+							edgeTile(kern, edge, kc, ak, rsA, csA, bk2, rsB, c[off+NR:], ldc, mr, NR, alpha, bet)
+						}
+						jr += NR
+						continue
+					}
 					for ir := 0; ir < mc; ir += MR {
 						mr := min(mc-ir, MR)
 						ak, rsA, csA := w.a[ir*kc:], 1, MR
@@ -127,21 +155,26 @@ func (w *Workspace) dgemm(aT, bT bool, m, n, k int, alpha float64, a []float64, 
 							kern(kc, ak, rsA, csA, bk, rsB, c[off:], ldc, alpha, bet)
 							continue
 						}
-						// A partial tile goes through a full-size copy, so
-						// that it sees the same arithmetic as a full one.
-						if bet != 0 {
-							for i := range mr {
-								copy(edge[i*NR:i*NR+nr], c[off+i*ldc:off+i*ldc+nr])
-							}
-						}
-						kern(kc, ak, rsA, csA, bk, rsB, edge[:], NR, alpha, bet)
-						for i := range mr {
-							copy(c[off+i*ldc:off+i*ldc+nr], edge[i*NR:i*NR+nr])
-						}
+						edgeTile(kern, edge, kc, ak, rsA, csA, bk, rsB, c[off:], ldc, mr, nr, alpha, bet)
 					}
 				}
 			}
 		}
+	}
+}
+
+// edgeTile computes a partial mr×nr tile of C with the full-size kernel
+// through a full-size copy, so that it sees the same arithmetic as a full
+// tile.
+func edgeTile(kern kernelFunc, edge *[MR * NR]float64, kc int, ak []float64, rsA, csA int, bk []float64, rsB int, c []float64, ldc, mr, nr int, alpha, beta float64) {
+	if beta != 0 {
+		for i := range mr {
+			copy(edge[i*NR:i*NR+nr], c[i*ldc:i*ldc+nr])
+		}
+	}
+	kern(kc, ak, rsA, csA, bk, rsB, edge[:], NR, alpha, beta)
+	for i := range mr {
+		copy(c[i*ldc:i*ldc+nr], edge[i*NR:i*NR+nr])
 	}
 }
 
@@ -162,6 +195,12 @@ var inPlace = true
 // an A read in place has rsA = lda, csA = 1. A packed B panel has rsB = NR;
 // a B read in place has rsB = ldb.
 type kernelFunc func(kc int, a []float64, rsA, csA int, b []float64, rsB int, c []float64, ldc int, alpha, beta float64)
+
+// wideFunc is the signature of the 6×16 micro-kernels: a kernelFunc for two
+// adjacent column panels of B, b1 for columns 0–7 of the tile and b2 for
+// columns 8–15, with the same row stride rsB. Each element of C gets the
+// same operations as from a kernelFunc, so the two give the same bits.
+type wideFunc func(kc int, a []float64, rsA, csA int, b1, b2 []float64, rsB int, c []float64, ldc int, alpha, beta float64)
 
 // packA copies the mc×kc block of op(A) at (ic, pc) into dst as panels of MR
 // rows, each stored column by column (MR consecutive elements per column),

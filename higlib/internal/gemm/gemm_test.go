@@ -17,17 +17,18 @@ import (
 // Algorithms, 2nd ed., Sec. 3.5); k ≤ 600 here gives 600·1.1e-16 < 1e-13.
 const tol = 1e-13
 
-// kernels runs f once with the assembly kernel (when the CPU has it) and once
-// with the pure-Go one.
+// kernels runs f with each kernel the CPU has: the AVX-512 one for pairs of
+// column panels (when ChooseKernel picks it here), the AVX2 one, and the
+// pure-Go one.
 func kernels(t *testing.T, f func(t *testing.T)) {
-	saved := useAsm
-	defer func() { useAsm = saved }()
-	for _, asm := range []bool{true, false} {
-		if asm && !saved {
+	saved, savedWide := useAsm, useWide
+	defer func() { useAsm, useWide = saved, savedWide }()
+	for _, k := range []Kernel{KernelAVX512, KernelAVX2, KernelGo} {
+		if k == KernelAVX512 && !savedWide || k == KernelAVX2 && !saved {
 			continue
 		}
-		useAsm = asm
-		t.Run(fmt.Sprintf("asm=%v", asm), f)
+		useAsm, useWide = k != KernelGo, k == KernelAVX512
+		t.Run(k.String(), f)
 	}
 }
 

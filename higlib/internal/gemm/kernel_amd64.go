@@ -10,6 +10,23 @@ var useAsm = hasAsm
 // hasAsm records whether the CPU can run the assembly kernel.
 var hasAsm = hasAVX2FMA()
 
+// host is this machine's processor, and useWide selects the 6×16 AVX-512
+// kernel for pairs of full column panels when ChooseKernel picks it; tests
+// set it to false to compare the two kernels.
+var (
+	host    = hostCPU()
+	useWide = ChooseKernel(host) == KernelAVX512
+)
+
+// kernelAVX512 is two adjacent kernelAVX2 tiles in one pass over the A
+// panel: row p of the two B panels (at b1 and b2, stride rsB) is loaded into
+// two ZMM registers, each a_ip is broadcast once, and twelve ZMM
+// accumulators receive the same fused multiply-adds, in the same order, as
+// the YMM ones of two kernelAVX2 calls; the store is the same too.
+//
+//go:noescape
+func kernelAVX512(kc int, a *float64, rsA, csA int, b1, b2 *float64, rsB int, c *float64, ldc int, alpha, beta float64)
+
 // kernelAVX2 is kernelGo in AVX2/FMA assembly: the 6×8 tile lives in twelve
 // YMM registers; each step p loads the eight elements of row p of B,
 // broadcasts the six a_ip in turn and issues twelve fused multiply-adds; the
@@ -45,6 +62,37 @@ func hasAVX2FMA() bool {
 	return ebx7&(1<<5) != 0
 }
 
+// hostCPU reads this processor's description from CPUID (vendor, family,
+// model as Intel's Software Developer's Manual, Vol. 2A, CPUID, describes
+// the display family and model) and whether the operating system saves the
+// ZMM and opmask registers (XCR0 bits 5–7) besides the YMM ones.
+func hostCPU() CPU {
+	maxID, ebx, ecx, edx := cpuid(0, 0)
+	var v [12]byte
+	for i, r := range [3]uint32{ebx, edx, ecx} {
+		v[4*i], v[4*i+1], v[4*i+2], v[4*i+3] = byte(r), byte(r>>8), byte(r>>16), byte(r>>24)
+	}
+	c := CPU{Vendor: string(v[:]), AVX2FMA: hasAVX2FMA()}
+	if maxID < 1 {
+		return c
+	}
+	eax1, _, _, _ := cpuid(1, 0)
+	fam, model := int(eax1>>8&0xf), int(eax1>>4&0xf)
+	if fam == 0xf {
+		fam += int(eax1 >> 20 & 0xff)
+	}
+	if fam == 0x6 || fam >= 0xf {
+		model += int(eax1>>16&0xf) << 4
+	}
+	c.Family, c.Model = fam, model
+	if c.AVX2FMA && maxID >= 7 {
+		_, ebx7, _, _ := cpuid(7, 0)
+		xcr0, _ := xgetbv()
+		c.AVX512F = ebx7&(1<<16) != 0 && xcr0&0xe6 == 0xe6
+	}
+	return c
+}
+
 // microKernel returns the micro-kernel in use.
 func microKernel() kernelFunc {
 	if useAsm {
@@ -60,4 +108,23 @@ func kernelAsm(kc int, a []float64, rsA, csA int, b []float64, rsB int, c []floa
 	_ = b[(kc-1)*rsB+NR-1]
 	_ = c[(MR-1)*ldc+NR-1]
 	kernelAVX2(kc, &a[0], rsA, csA, &b[0], rsB, &c[0], ldc, alpha, beta)
+}
+
+// wideKernel returns the 6×16 kernel, or nil when ChooseKernel did not pick
+// it for this CPU or the assembly is off.
+func wideKernel() wideFunc {
+	if useAsm && useWide {
+		return kernelWideAsm
+	}
+	return nil
+}
+
+// kernelWideAsm adapts kernelAVX512 to wideFunc, checking the bounds that the
+// assembly relies on.
+func kernelWideAsm(kc int, a []float64, rsA, csA int, b1, b2 []float64, rsB int, c []float64, ldc int, alpha, beta float64) {
+	_ = a[(MR-1)*rsA+(kc-1)*csA]
+	_ = b1[(kc-1)*rsB+NR-1]
+	_ = b2[(kc-1)*rsB+NR-1]
+	_ = c[(MR-1)*ldc+2*NR-1]
+	kernelAVX512(kc, &a[0], rsA, csA, &b1[0], &b2[0], rsB, &c[0], ldc, alpha, beta)
 }

@@ -6,7 +6,8 @@
 // a parked worker can take long to start (on 2-core virtual machines we
 // measured 100–300 µs), and until it does the caller works alone. For runs
 // of shorter jobs, a Stretch keeps one helper goroutine busy-waiting
-// between them instead. Jobs split their output into disjoint parts
+// between them instead, for as long as jobs keep coming and other
+// processes leave it a processor (see Stretch). Jobs split their output into disjoint parts
 // whose results do not depend on which goroutine computes them, so a job
 // gives the same bits whether it runs on one goroutine or many.
 package par

@@ -15,6 +15,7 @@ func (c *tallyJob) Run(p int) { c.hits[p].Add(1) }
 // there are two processors, from whenever it has woken) and after it
 // (serially), and checks that every part ran exactly once each time.
 func TestStretchRunsEveryPartOnce(t *testing.T) {
+	defer calm()()
 	var s Stretch
 	for _, active := range []bool{true, false} {
 		if active {
@@ -69,6 +70,7 @@ func TestStretchPanicReachesCaller(t *testing.T) {
 // TestStretchHelperBusy begins a second stretch while the first holds the
 // helper: it must not wait, and must run its jobs serially on the caller.
 func TestStretchHelperBusy(t *testing.T) {
+	defer calm()()
 	var a, b Stretch
 	a.Begin()
 	b.Begin()
@@ -118,6 +120,7 @@ func TestStretchHelperJoins(t *testing.T) {
 	if Workers() < 2 {
 		t.Skip("one processor: the stretch runs serially")
 	}
+	defer calm()()
 	var s Stretch
 	s.Begin()
 	defer s.End()
@@ -134,6 +137,126 @@ func TestStretchHelperJoins(t *testing.T) {
 		}
 		if !joined {
 			t.Errorf("dynamic=%v: the helper never ran a part beside the caller", dynamic)
+		}
+	}
+}
+
+// calm forgets lost jobs and back-off, so that a test starts with a helper
+// that Begin takes, and makes the stretches of the test count no job as
+// lost (other processes may load the test machine), until the returned
+// function restores the limit.
+func calm() (restore func()) {
+	helper.mu.Lock()
+	helper.crowded.Store(false)
+	helper.quiet, helper.backoff = time.Time{}, 0
+	helper.mu.Unlock()
+	old := lostLimit
+	lostLimit = 1 << 30
+	return func() { lostLimit = old }
+}
+
+// sleepJob's parts each busy-wait for d.
+type sleepJob struct{ d time.Duration }
+
+func (j sleepJob) Run(int) {
+	for start := time.Now(); time.Since(start) < j.d; {
+	}
+}
+
+// TestStretchShedsCrowdedHelper runs a stretch while a third busy goroutine
+// competes with the caller and the helper for the two processors, as
+// another process would: the Go scheduler then takes the helper off its
+// processor for milliseconds at a time, so it misses jobs. The stretch must
+// notice, finish on the caller alone, report Crowded, and leave the helper
+// asleep in the next stretch until the back-off ends; after it ends, Begin
+// takes the helper again. Every part must still run exactly once.
+func TestStretchShedsCrowdedHelper(t *testing.T) {
+	if Workers() != 2 {
+		t.Skip("needs GOMAXPROCS = 2")
+	}
+	defer calm()()
+	lostLimit = 8
+	oldMin := minBackoff
+	minBackoff = 50 * time.Millisecond
+	defer func() { minBackoff = oldMin }()
+
+	var stop atomic.Bool
+	burned := make(chan struct{})
+	go func() {
+		for !stop.Load() {
+		}
+		close(burned)
+	}()
+	var s Stretch
+	s.Begin()
+	if !s.Active() {
+		t.Fatal("Begin did not take the helper")
+	}
+	job := &tallyJob{hits: make([]atomic.Int32, 4)}
+	slow := sleepJob{20 * time.Microsecond}
+	for start := time.Now(); s.Active() && time.Since(start) < 5*time.Second; {
+		s.DoAny(slow, 2)
+		s.Do(job, 4)
+	}
+	stop.Store(true)
+	<-burned
+	if s.Active() {
+		t.Fatal("the helper was not given up in 5 s with a third busy goroutine")
+	}
+	s.Do(job, 4) // now serial
+	s.End()
+	for p := range 4 {
+		if job.hits[p].Load() < 1 {
+			t.Fatalf("part %d never ran", p)
+		}
+	}
+	if !Crowded() {
+		t.Error("Crowded is false right after the stretch gave up its helper")
+	}
+	var next Stretch
+	next.Begin()
+	if next.Active() {
+		t.Error("a stretch during the back-off took the helper")
+	}
+	next.End()
+	time.Sleep(minBackoff + 10*time.Millisecond)
+	if Crowded() {
+		t.Error("still crowded after the back-off")
+	}
+	next.Begin()
+	if !next.Active() {
+		t.Error("after the back-off, Begin did not take the helper")
+	}
+	next.End()
+}
+
+// TestStretchHelperSleepsWhenIdle checks that the helper does not spin
+// through a gap between jobs longer than idleSpin: it must be asleep
+// (parked) during the gap, and the job after the gap must still be run
+// completely, whether the helper wakes in time for it or not.
+func TestStretchHelperSleepsWhenIdle(t *testing.T) {
+	if Workers() < 2 {
+		t.Skip("one processor: the stretch runs serially")
+	}
+	defer calm()()
+	var s Stretch
+	s.Begin()
+	defer s.End()
+	for range 3 {
+		job := &tallyJob{hits: make([]atomic.Int32, 6)}
+		s.DoAny(job, 6)
+		deadline := time.Now().Add(time.Second)
+		for !helper.parked.Load() && time.Now().Before(deadline) {
+			time.Sleep(idleSpin)
+		}
+		if !helper.parked.Load() {
+			t.Fatal("the helper still spins a second after the last job")
+		}
+		s.Do(job, 6)
+		for p := range 6 {
+			if n := job.hits[p].Load(); n != 2 {
+				t.Fatalf("part %d ran %d times, want 2", p, n)
+			}
 		}
 	}
 }
