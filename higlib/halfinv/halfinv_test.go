@@ -426,6 +426,19 @@ func TestSolveDoesNotModifyInputs(t *testing.T) {
 	}
 }
 
+// steadyAllocs returns the fewest allocations per call of f seen in three
+// measurements of testing.AllocsPerRun(2, f). An allocation that f makes
+// shows in every measurement; the Go runtime's own now and then (a worker
+// goroutine's stack growing, a timer of the pool's sleeping helper) do not,
+// and were seen to fail a single measurement about once in seven runs.
+func steadyAllocs(f func()) float64 {
+	least := testing.AllocsPerRun(2, f)
+	for range 2 {
+		least = min(least, testing.AllocsPerRun(2, f))
+	}
+	return least
+}
+
 func TestSolveAllocs(t *testing.T) {
 	rnd := newRand()
 	shapes := [][2]int{{512, 30}, {2048, 30}, {30, 200}, {100, 100}, {150, 1000}}
@@ -444,7 +457,7 @@ func TestSolveAllocs(t *testing.T) {
 			if _, err := s.Solve(dst, j, g, p); err != nil {
 				t.Fatal(err)
 			}
-			if a := testing.AllocsPerRun(2, func() { s.Solve(dst, j, g, p) }); a != 0 {
+			if a := steadyAllocs(func() { s.Solve(dst, j, g, p) }); a != 0 {
 				t.Errorf("%v, Serial %v: %v allocations per Solve, want 0", sh, serial, a)
 			}
 		}
