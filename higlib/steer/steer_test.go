@@ -414,3 +414,35 @@ func TestSameBitsAnyProcs(t *testing.T) {
 		t.Errorf("GOMAXPROCS=1 and 2 differ:\n%s\n%s", results[0], results[1])
 	}
 }
+
+// TestDivergedSummaryMatchesLastRecord checks that a run that diverges
+// reports the step and loss of its last finite record, as the toy's
+// summaries do, not the number of updates attempted after it.
+func TestDivergedSummaryMatchesLastRecord(t *testing.T) {
+	st := Study{
+		Config:  Config{TrainSize: 256, TestSize: 16, Steps: 40, Records: 40},
+		Methods: []string{"hig"},
+		Seeds:   []uint64{1},
+		Grid:    map[string][]float64{"hig": {1e6}},
+	}
+	res, err := st.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := res.Summaries[0]
+	if !s.Diverged {
+		t.Fatalf("HIG at η = 1e6 did not diverge: %+v", s)
+	}
+	run := res.Exp.Runs[res.Index("hig")][0]
+	v := run.Validation.Loss
+	if len(v) == 0 {
+		t.Fatal("no validation record")
+	}
+	last := v[len(v)-1]
+	if s.Steps != last.Step || s.Steps != run.Result.Step {
+		t.Errorf("summary steps %d, last record at step %d, result at step %d", s.Steps, last.Step, run.Result.Step)
+	}
+	if s.FinalTestLoss != last.Value {
+		t.Errorf("summary loss %g, last record %g", s.FinalTestLoss, last.Value)
+	}
+}

@@ -259,7 +259,7 @@ func (s *Study) summary(m experiment.Candidate, r *experiment.Run) Summary {
 	}
 	sum := Summary{
 		Method: m.Key, Seed: r.Seed, FinalTestLoss: r.Validation.Loss.Last(), Diverged: r.Err != nil,
-		Steps: r.Result.Stats.Steps, WallSeconds: r.Result.Stats.Runtime.Seconds(),
+		Steps: r.Result.Step, WallSeconds: r.Result.Seconds,
 		LearnRate: r.LearnRate, BatchSize: m.BatchSize, Budget: budget, FirstOrderRatio: ratio,
 		Saturated: r.Saturation.Saturated.Last(), TrainSize: s.TrainSize, TestSize: s.TestSize, Tuning: r.Tuning,
 	}
