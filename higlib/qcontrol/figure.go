@@ -89,7 +89,7 @@ func (s *Setup) NewPaths(row int, labels []string, after [][]float64) (*Paths, e
 func (p *Paths) Plots() []*plot.Plot {
 	u := figure.NewPlot(fmt.Sprintf("Control u(t), test sample %d", p.Sample), "t", "u")
 	drawCurves(u, p.Controls, false, true)
-	d := figure.NewPlot(fmt.Sprintf("|ψ(x, T)|² at T = %g; target • |ŷ(x)|²", p.T), "x", "|ψ|²")
+	d := figure.NewPlot(fmt.Sprintf("|ψ(x, T)|² at T = %.3g; target • |ŷ(x)|²", p.T), "x", "|ψ|²")
 	cs := make([]Curve, len(p.Density))
 	for i, c := range p.Density {
 		cs[i] = c
@@ -136,22 +136,36 @@ func drawCurves(p *plot.Plot, cs []Curve, logY, legend bool) {
 // step count, and a first-order run's step count divided by the ratio R of
 // the budgets (FirstOrderRatio), so that curves of equal budget end at the
 // same place and the figure is the same on every machine.
-func (o *Outcome) LossPlot() *plot.Plot {
+func (o *Outcome) LossPlot() *plot.Plot { return o.lossPlot(o.Duration == 0) }
+
+// SecondsPlot returns the panel of test loss against the training time
+// each run took on the machine that ran it (recording excluded): under
+// step budgets this is the measured cost of the budgets, which depends on
+// the host and its load, unlike LossPlot's axis.
+func (o *Outcome) SecondsPlot() *plot.Plot {
+	p := o.lossPlot(false)
+	if o.Duration == 0 {
+		p.Title.Text = "Test loss against measured training time (this machine)"
+	}
+	return p
+}
+
+func (o *Outcome) lossPlot(bySteps bool) *plot.Plot {
 	xlabel := "wall-clock training time [s]"
 	r := o.Config.ratio()
-	if o.Duration == 0 {
+	if bySteps {
 		xlabel = "steps of HIG"
 		if r > 0 {
 			xlabel = fmt.Sprintf("work in HIG steps (HIG: steps; Adam: steps ÷ %d)", r)
 		}
 	}
-	p := figure.NewPlot("Test loss: mean of 1 − |⟨ŷ, ψ(T)⟩|² (all seeds)", xlabel, "test loss")
+	p := figure.NewPlot("Test loss: mean of 1 − |<ŷ, ψ(T)>|² (all seeds)", xlabel, "test loss")
 	figure.LogAxis(&p.Y)
 	var cs []Curve
 	for i, runs := range o.Exp.Runs {
 		for _, run := range runs {
-			c := lossCurve(run.Validation.Loss, o.Duration == 0)
-			if sp, err := Spec(run.Key); o.Duration == 0 && r > 0 && err == nil && sp.FirstOrder() {
+			c := lossCurve(run.Validation.Loss, bySteps)
+			if sp, err := Spec(run.Key); bySteps && r > 0 && err == nil && sp.FirstOrder() {
 				for k := range c.X {
 					c.X[k] /= float64(r)
 				}
@@ -209,15 +223,19 @@ func (o *Outcome) Paths(i int) (*Paths, error) {
 
 // Render draws the experiment's figure for the evaluation seed at position
 // i of Seeds and returns it encoded as "png" or "svg": the test loss of
-// every run against the budget, and test sample 0's controls and final
-// density before and after training, beside the target's.
+// every run against the budget, test sample 0's controls and final density
+// before and after training beside the target's, and (under step budgets)
+// the test loss against the measured training time.
 func (o *Outcome) Render(i int, format string) ([]byte, error) {
 	paths, err := o.Paths(i)
 	if err != nil {
 		return nil, err
 	}
-	plots := append([]*plot.Plot{o.LossPlot()}, paths.Plots()...)
-	rows := [][]*plot.Plot{plots[:2], plots[2:]}
+	pp := paths.Plots()
+	rows := [][]*plot.Plot{{o.LossPlot(), pp[0]}, {pp[1], o.SecondsPlot()}}
+	if o.Duration > 0 { // LossPlot is already against seconds
+		rows[1] = rows[1][:1]
+	}
 	g := figure.Grid{Title: fmt.Sprintf("Quantum dipole: %s (controls and state: seed %d)", o.budgetText(), o.Seeds[i]),
 		Height: 8 * vg.Inch}
 	return g.Render(format, rows...)

@@ -97,7 +97,7 @@ type MethodSpec = experiment.Spec
 var Specs = []MethodSpec{
 	{Key: "adam", Label: "Adam", Kind: experiment.Adam, BatchSize: 256, LearnRate: 5e-4, Grid: []float64{5e-3, 1.5e-2, 4.5e-2}},
 	{Key: "gn", Label: "Gauss-Newton", Kappa: 1, BatchSize: 16, LearnRate: 1, Grid: []float64{0.3, 1, 3}},
-	{Key: "hig", Label: "HIG", Kappa: 0.5, BatchSize: 16, LearnRate: 8, Grid: []float64{4, 8, 16}},
+	{Key: "hig", Label: "HIG", Kappa: 0.5, BatchSize: 16, LearnRate: 8, Grid: []float64{4, 8, 16, 32}},
 	{Key: "gd", Label: "GD", Kind: experiment.GradientDescent, BatchSize: 256, LearnRate: 1e-1, Grid: []float64{1e-2, 1e-1, 1}},
 }
 

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/plot"
+
+	"github.com/higlab/hig/higlib/figure"
 	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/qcontrol"
 	"github.com/higlab/hig/higlib/train"
@@ -220,5 +223,42 @@ func TestStudyWritesFigureAndTable(t *testing.T) {
 	}
 	if len(lines) == 0 {
 		t.Error("no progress")
+	}
+}
+
+// TestEvolution checks the density grid against the states it comes from:
+// walls zero, interior |ψ|², every time's total Δx·Σ|ψ_j|² = Δx (unit
+// norm, unitary steps), and the heat map and eigenstate panels render.
+func TestEvolution(t *testing.T) {
+	s := mustSetup(t, qcontrol.Config{TrainSize: 16, TestSize: 4}, 2)
+	states, u := s.Trajectory(s.Params0, s.Test.X.RawRowView(0))
+	if len(u) != 384 || len(states) != 385*28 {
+		t.Fatalf("%d controls, %d state values", len(u), len(states))
+	}
+	e := qcontrol.NewEvolution(s.Well, states)
+	c, r := e.Dims()
+	if c != 385 || r != 16 {
+		t.Fatalf("grid %d × %d, want 385 × 16", c, r)
+	}
+	for k := 0; k < c; k += 64 {
+		var sum float64
+		for j := range r {
+			sum += e.Z(k, j)
+		}
+		if e.Z(k, 0) != 0 || e.Z(k, r-1) != 0 || math.Abs(sum-1) > 1e-12 {
+			t.Errorf("time %d: walls %g %g, Σ|ψ|² = %.15g", k, e.Z(k, 0), e.Z(k, r-1), sum)
+		}
+		psi := states[k*28 : (k+1)*28]
+		if j := 5; e.Z(k, j) != psi[j-1]*psi[j-1]+psi[14+j-1]*psi[14+j-1] {
+			t.Errorf("time %d, row %d: %g is not |ψ|²", k, j, e.Z(k, j))
+		}
+	}
+	if math.Abs(e.X(384)-19.2) > 1e-12 || math.Abs(e.Y(15)-2) > 1e-15 {
+		t.Errorf("axes end at t = %g, x = %g", e.X(384), e.Y(15))
+	}
+	for _, p := range []*plot.Plot{e.Plot("evolution"), qcontrol.EigenstatesPlot(s.Well, 3)} {
+		if _, err := figure.Row("png", 0, 0, p); err != nil {
+			t.Error(err)
+		}
 	}
 }
