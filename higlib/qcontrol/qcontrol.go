@@ -29,6 +29,16 @@
 // factor enters. These rates are the centres of the grids in Specs; the
 // grids were widened where a short budget preferred an edge (see Specs).
 //
+// # The plateau at the start
+//
+// The untrained network's field leaves the particle close to its ground
+// state e₁, which has no overlap with any target, so every sample starts
+// with a loss near 1, and the gradient of 1 − |a|², a = ⟨ŷ, ψ(T)⟩, is
+// −2 Re(ā ∂a/∂y), proportional to the small overlap a. The half-inverse
+// step is linear in that gradient and so starts short; Adam normalises its
+// step by the gradient's running size and leaves the plateau sooner. Short
+// budgets therefore favour Adam (see the README's dipole section).
+//
 // Study compares Adam and HIG (and, on request, Gauss-Newton and gradient
 // descent) one run at a time under step budgets in a fixed ratio (the same
 // bits on every machine) or, as the paper does, under equal wall-clock
