@@ -61,7 +61,10 @@ type Summary struct {
 	// SigmaMax and SigmaMin are the largest and smallest singular values
 	// of the stacked Jacobian J (448 × 9484) of the first 16 training
 	// samples at the final parameters of an evaluation run: the matrix a
-	// HIG step would decompose there. Both are zero (and left out of
+	// HIG step would decompose there. SigmaMin is zero to rounding
+	// (about 1e-15): the Crank–Nicolson step is unitary, so no parameter
+	// change alters ‖ψ(T)‖, and every sample leaves one direction of J
+	// empty (notebook 06 counts them). Both are zero (and left out of
 	// JSON) for tuning runs and if J could not be formed.
 	SigmaMax  float64 `json:"sigma_max,omitempty"`
 	SigmaMin  float64 `json:"sigma_min,omitempty"`
