@@ -7,9 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
 
 	"github.com/higlab/hig/higlib/figure"
+	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
 	"github.com/higlab/hig/higlib/qcontrol"
 	"github.com/higlab/hig/higlib/train"
@@ -220,6 +222,17 @@ func TestStudyWritesFigureAndTable(t *testing.T) {
 	}
 	if len(p.Controls) != 3 || len(p.Density) != 3 || len(p.Target) != 14 {
 		t.Errorf("paths: %d controls, %d densities, %d target points", len(p.Controls), len(p.Density), len(p.Target))
+	}
+	// The figure's infidelities are the objective's loss of test sample 0
+	// under each network, computed here through package objective.
+	setup := mustSetup(t, st.Config, 1)
+	one := objective.Data{X: mat.NewDense(1, 28, slices.Clone(setup.Test.X.RawRowView(0))), Y: mat.NewDense(1, 28, slices.Clone(setup.Test.Y.RawRowView(0)))}
+	ws := setup.Obj.NewWorkspace()
+	params := [][]float64{setup.Params0, out.Exp.Runs[0][0].Result.Params, out.Exp.Runs[1][0].Result.Params}
+	for k, pr := range params {
+		if want := setup.Obj.Loss(ws, pr, one); math.Abs(p.Infidelity[k]-want) > 1e-12 {
+			t.Errorf("curve %d: infidelity %.15g, the objective's loss %.15g", k, p.Infidelity[k], want)
+		}
 	}
 	if len(lines) == 0 {
 		t.Error("no progress")
