@@ -132,9 +132,13 @@ func Spec(key string) (MethodSpec, error) {
 // costs measured with dipole's BenchmarkStep (hig-b16/step over
 // adam-b256/step, in the same run):
 //
-//	AMD EPYC (family 23), load 1.5, GOMAXPROCS=2   491 / 91 ms   ≈ 5.4
+//	AMD EPYC (family 23), load 1.5, GOMAXPROCS=2        491 / 91 ms    ≈ 5.4
+//	same host, load 3–4, one -cpu 1,2 process, 1 core  448 / 148 ms   ≈ 3.0
+//	the same process's -2 rows                         575 / 145 ms   ≈ 4.0
 //
-// (see the README's dipole section for the runs it rests on).
+// The study's own runs gave 5.3 at load 7–9 and 8.4 with up to four other
+// busy processes on the two cores, where the solver's helper goroutine
+// spins (see the README's dipole section).
 const FirstOrderRatio = 8
 
 // DefaultSteps is the HIG step budget of an evaluation run when neither
