@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
 
+	"github.com/higlab/hig/higlib/experiment"
 	"github.com/higlab/hig/higlib/figure"
 	"github.com/higlab/hig/higlib/objective"
 	"github.com/higlab/hig/higlib/optim"
@@ -273,5 +274,38 @@ func TestEvolution(t *testing.T) {
 		if _, err := figure.Row("png", 0, 0, p); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestSpectrum checks the summary on a hand-made spectrum and on the
+// dipole's stacked Jacobian: b = 4 samples give 4 null directions (the
+// norm of each ψ(T) cannot change), checked against a direct count.
+func TestSpectrum(t *testing.T) {
+	s, err := qcontrol.NewSpectrum([]float64{10, 1, 1e-3, 1e-15, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Null != 2 || s.Cond != 1e4 || s.Kept(1e-3) != 2 || s.Kept(1e-5) != 3 {
+		t.Errorf("spectrum %+v, kept %d and %d", s, s.Kept(1e-3), s.Kept(1e-5))
+	}
+	for _, bad := range [][]float64{nil, {0, 0}, {1, 2}} {
+		if _, err := qcontrol.NewSpectrum(bad); err == nil {
+			t.Errorf("NewSpectrum(%v) accepted", bad)
+		}
+	}
+	setup := mustSetup(t, qcontrol.Config{TrainSize: 4, TestSize: 1}, 1)
+	st, err := experiment.FirstStep(setup.Problem(), optim.HIG(8), 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, err := qcontrol.NewSpectrum(st.SingularValues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sp.Sigma) != 112 || sp.Null != 4 {
+		t.Errorf("%d singular values with %d null, want 112 with 4 (one per sample)", len(sp.Sigma), sp.Null)
+	}
+	if _, err := figure.Row("png", 0, 0, sp.Plot("spectrum")); err != nil {
+		t.Error(err)
 	}
 }
