@@ -28,7 +28,7 @@ NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help venv requirements kernel lab notebooks test-deps test figures scaling oscillators gn-study bench bench-numpy bench-contention clean $(BIN)/hig
+.PHONY: help venv requirements kernel lab notebooks test-deps test figures scaling oscillators dipole gn-study bench bench-numpy bench-contention clean $(BIN)/hig
 
 help: ## List the targets.
 	@echo "Targets:"
@@ -112,10 +112,11 @@ test: ## Install what the tests need if missing (scripts/install-test-deps.sh, m
 	@echo "  which runs the notebooks under the GoNB kernel, headlessly and in JupyterLab in Chromium (5-8 min), print nothing before (HIG_SKIP_NOTEBOOKS=1 skips these)"
 	@$(GO) test -timeout=30m ./...
 
-figures: $(BIN)/hig ## The main job: the toy study (figures/toy_*), the step-cost scaling (figures/scaling.*) and a short oscillator comparison by step budgets (figures/oscillators*, the same bits on any machine), ≈ 6 min idle.
+figures: $(BIN)/hig ## The main job: the toy study (figures/toy_*), the step-cost scaling (figures/scaling.*), a short oscillator comparison by step budgets (figures/oscillators*) and a short quantum-dipole comparison at fixed rates (figures/dipole/), both the same bits on any machine; ≈ 6 min idle (the dipole line ≈ 100 s of it: 3 min 23 s user CPU ÷ 2, measured at load average 5–10).
 	$(BIN)/hig toy -out figures
 	$(BIN)/hig scaling -reps 9 -out figures
 	$(BIN)/hig oscillators -steps 300 -test 1024 -out figures
+	$(BIN)/hig dipole -steps 40 -test 256 -records 20 -lr adam=1.5e-2,hig=8 -out figures/dipole
 
 scaling: $(BIN)/hig ## Only the step-cost scaling figure (figures/scaling.*), ≈ 30 s.
 	$(BIN)/hig scaling -reps 9 -out figures
@@ -123,6 +124,9 @@ scaling: $(BIN)/hig ## Only the step-cost scaling figure (figures/scaling.*), �
 oscillators: $(BIN)/hig ## The paper's wall-clock protocol: 60 s per run, 3 seeds (figures/oscillators-60s/), ≈ 12 min; results depend on the host and its load.
 	@echo "hig oscillators: 9 tuning runs of 15 s and 9 runs of 60 s, one at a time (wall-clock budgets: the results depend on the host and its load; keep the machine otherwise idle)"
 	$(BIN)/hig oscillators -budget 60s -out figures/oscillators-60s
+
+dipole: $(BIN)/hig ## The quantum dipole with tuning, 100 HIG / 800 Adam steps per run, 3 seeds (figures/dipole-100/), the same bits on any machine; 27 min at load average 7–9 (11 min user CPU: ≈ 6 min idle).
+	$(BIN)/hig dipole -steps 100 -out figures/dipole-100
 
 gn-study: $(BIN)/hig ## Why Gauss-Newton differs from the chapter: GN and HIG at τ = 1e-4, 1e-2 and with float32-rounded inputs (figures/gn-*/), ≈ 5 min.
 	$(BIN)/hig toy -methods gn,hig -tau 1e-4 -out figures/gn-tau1e-4

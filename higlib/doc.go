@@ -28,6 +28,9 @@
 //   - figure: the chapter's three-panel figure and plotting helpers that
 //     never panic.
 //   - toy: the chapter's toy problem defined on the packages above.
+//   - qcontrol: the paper's quantum-dipole experiment on dipole and
+//     experiment (targets, network, a study of Adam and HIG by step budgets
+//     or wall-clock time, its figures).
 //   - stepcost: problem shapes and timing of a step, for benchmarks and
 //     `hig scaling`.
 //

@@ -7,6 +7,7 @@
 //	hig step [flags]   print one update as JSON
 //	hig scaling [flags] time a HIG step against batch size and parameter count
 //	hig oscillators [flags] the paper's coupled-oscillator experiment
+//	hig dipole [flags] the paper's quantum dipole experiment
 //
 // Run "hig COMMAND -help" for the flags of each command.
 package main
@@ -37,8 +38,12 @@ Usage:
                      step budgets of about equal computing time (or, with
                      -budget, equal wall-clock time), write
                      figures/oscillators.png|svg and figures/oscillators_summary.json
+  hig dipole [flags] the paper's quantum dipole: Adam and HIG train a network to
+                     steer a particle in a well into a target state, under step
+                     budgets in a fixed ratio (or -budget: wall-clock), write
+                     figures/dipole/dipole.png|svg and dipole_summary.json
 
-Run "hig COMMAND -help" (toy, step, scaling, oscillators) for the flags of each command.
+Run "hig COMMAND -help" (toy, step, scaling, oscillators, dipole) for the flags of each command.
 `
 
 func main() {
@@ -117,6 +122,8 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		err = scalingCmd(ctx, args[1:], stdout, stderr)
 	case "oscillators":
 		err = oscillatorsCmd(ctx, args[1:], stdout, stderr)
+	case "dipole":
+		err = dipoleCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
