@@ -28,7 +28,7 @@ NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help venv requirements kernel lab notebooks test-deps test figures scaling oscillators gn-study bench bench-numpy bench-contention clean $(BIN)/hig
+.PHONY: help venv requirements kernel lab notebooks test-deps test figures scaling oscillators book-chain gn-study bench bench-numpy bench-contention clean $(BIN)/hig
 
 help: ## List the targets.
 	@echo "Targets:"
@@ -123,6 +123,9 @@ scaling: $(BIN)/hig ## Only the step-cost scaling figure (figures/scaling.*), �
 oscillators: $(BIN)/hig ## The paper's wall-clock protocol: 60 s per run, 3 seeds (figures/oscillators-60s/), ≈ 12 min; results depend on the host and its load.
 	@echo "hig oscillators: 9 tuning runs of 15 s and 9 runs of 60 s, one at a time (wall-clock budgets: the results depend on the host and its load; keep the machine otherwise idle)"
 	$(BIN)/hig oscillators -budget 60s -out figures/oscillators-60s
+
+book-chain: $(BIN)/hig ## The book notebook's linear chain: Adam, SIP and HIG by step budgets (600 HIG steps, 1800 Adam, 600 SIP per run; figures/book-chain/), ≈ 3 min; not part of figures.
+	$(BIN)/hig oscillators -preset book -out figures/book-chain
 
 gn-study: $(BIN)/hig ## Why Gauss-Newton differs from the chapter: GN and HIG at τ = 1e-4, 1e-2 and with float32-rounded inputs (figures/gn-*/), ≈ 5 min.
 	$(BIN)/hig toy -methods gn,hig -tau 1e-4 -out figures/gn-tau1e-4
