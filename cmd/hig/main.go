@@ -36,7 +36,9 @@ Usage:
                      train a network through a coupled-oscillator simulator under
                      step budgets of about equal computing time (or, with
                      -budget, equal wall-clock time), write
-                     figures/oscillators.png|svg and figures/oscillators_summary.json
+                     figures/oscillators.png|svg and figures/oscillators_summary.json;
+                     -preset book: the book notebook's linear chain with Adam, SIP
+                     and HIG (figures/book-chain/ by make book-chain)
 
 Run "hig COMMAND -help" (toy, step, scaling, oscillators) for the flags of each command.
 `
