@@ -28,7 +28,7 @@ NBEXEC := --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=
 # goimports must be on the kernel's PATH.
 KERNEL_ENV := PATH="$(BIN):$$PATH" $(if $(KERNEL_DATA_DIR),JUPYTER_DATA_DIR="$(KERNEL_DATA_DIR)")
 
-.PHONY: help venv requirements kernel lab notebooks test-deps test figures scaling oscillators dipole gn-study bench bench-numpy bench-contention clean $(BIN)/hig
+.PHONY: help venv requirements kernel lab notebooks test-deps test figures scaling oscillators dipole book-chain gn-study bench bench-numpy bench-contention clean $(BIN)/hig
 
 help: ## List the targets.
 	@echo "Targets:"
@@ -127,6 +127,9 @@ oscillators: $(BIN)/hig ## The paper's wall-clock protocol: 60 s per run, 3 seed
 
 dipole: $(BIN)/hig ## The quantum dipole with tuning, 100 HIG / 800 Adam steps per run, 3 seeds (figures/dipole-100/), the same bits on any machine; 27 min at load average 7–9 (11 min user CPU: ≈ 6 min idle).
 	$(BIN)/hig dipole -steps 100 -out figures/dipole-100
+
+book-chain: $(BIN)/hig ## The book notebook's linear chain: Adam, SIP and HIG by step budgets (600 HIG steps, 1800 Adam, 600 SIP per run; figures/book-chain/), ≈ 3 min; not part of figures.
+	$(BIN)/hig oscillators -preset book -out figures/book-chain
 
 gn-study: $(BIN)/hig ## Why Gauss-Newton differs from the chapter: GN and HIG at τ = 1e-4, 1e-2 and with float32-rounded inputs (figures/gn-*/), ≈ 5 min.
 	$(BIN)/hig toy -methods gn,hig -tau 1e-4 -out figures/gn-tau1e-4

@@ -37,7 +37,9 @@ Usage:
                      train a network through a coupled-oscillator simulator under
                      step budgets of about equal computing time (or, with
                      -budget, equal wall-clock time), write
-                     figures/oscillators.png|svg and figures/oscillators_summary.json
+                     figures/oscillators.png|svg and figures/oscillators_summary.json;
+                     -preset book: the book notebook's linear chain with Adam, SIP
+                     and HIG (figures/book-chain/ by make book-chain)
   hig dipole [flags] the paper's quantum dipole: Adam and HIG train a network to
                      steer a particle in a well into a target state, under step
                      budgets in a fixed ratio (or -budget: wall-clock), write

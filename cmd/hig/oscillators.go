@@ -34,6 +34,15 @@ every machine under any load; only the seconds differ. -budget gives every
 run the same wall-clock time instead, as the paper does; its results depend
 on the host and on whatever else runs on it.
 
+-preset book runs the set-up of the book's companion notebook instead
+(physgrad-hig-code.ipynb): linear coupling 0.2, gain 1, 24 RK4 steps of 0.5,
+a 4→20→20→20→24 tanh network, and Adam (b = 256), SIP (scale-invariant
+physics: each sample's ∂P/∂z pseudo-inverted, Adam on the proxy loss; b = 256)
+and HIG (b = 32, η = 2 here = the book's η = 1 on its loss without the ½,
+τ = 1e-10). Its step budgets give Adam ` + strconv.Itoa(steer.BookAdamRatio) + ` and SIP ` + strconv.Itoa(steer.BookSIPRatio) + ` step(s) per HIG step
+(their measured step-cost ratios, rounded up); its files are named
+book-chain* instead of oscillators*, and -steps defaults to ` + strconv.Itoa(bookDefaultSteps) + `.
+
 Writes to the output folder:
   oscillators.png, .svg           test loss against the budget (steps, Adam's
                                   divided by R; or seconds); the first test
@@ -62,8 +71,13 @@ const (
 	maxOscSteps = train.MaxSteps / steer.FirstOrderRatio
 )
 
+// bookDefaultSteps is the HIG step budget of -preset book without -steps:
+// a few minutes for the whole study on two shared cores.
+const bookDefaultSteps = 600
+
 // oscFlags are the values of the flags of "hig oscillators".
 type oscFlags struct {
+	preset                              string
 	methods, seeds, tuneSeeds, lrs, out string
 	steps, foSteps, tuneSteps           int
 	ntrain, ntest, records              int
@@ -79,7 +93,8 @@ func oscillatorsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&f.tuneSteps, "tune-steps", 0, "step `count` of Gauss-Newton and HIG tuning runs, at most -steps; 0 means -steps/4; Adam's and GD's tuning runs get the same share of theirs")
 	fs.DurationVar(&f.budget, "budget", 0, "wall-clock training `time` of every evaluation run, instead of the step budgets (the paper's protocol; the results depend on the machine and its load)")
 	fs.DurationVar(&f.tuneBudget, "tune-budget", 0, "wall-clock training `time` of every tuning run, with -budget only; 0 means -budget/4")
-	fs.StringVar(&f.methods, "methods", "adam,gn,hig", "comma-separated `methods`: adam, gn, hig, gd")
+	fs.StringVar(&f.preset, "preset", "paper", "set-up: `paper` (the paper's experiment) or book (the book notebook's linear chain with SIP)")
+	fs.StringVar(&f.methods, "methods", "adam,gn,hig", "comma-separated `methods`: adam, gn, hig, gd; with -preset book adam, sip, hig (the default there)")
 	fs.StringVar(&f.seeds, "seeds", "1,2,3", "comma-separated evaluation `seeds`")
 	fs.StringVar(&f.tuneSeeds, "tune-seeds", "1001", "comma-separated `seeds` of the learning-rate search runs")
 	fs.StringVar(&f.lrs, "lr", "", "fixed learning `rates` that skip tuning, one per method, e.g. adam=3e-4,hig=1")
@@ -109,6 +124,11 @@ func oscillatorsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		if st.Duration == 0 {
 			what = fmt.Sprintf("step budgets: %d steps per GN and HIG run, %d per Adam and GD run; tuning runs %d and %d",
 				st.StepsFor("hig", false), st.StepsFor("adam", false), st.StepsFor("hig", true), st.StepsFor("adam", true))
+			if st.Preset == steer.PresetBook {
+				what = fmt.Sprintf("book set-up, step budgets: %d HIG, %d Adam, %d SIP steps per run; tuning runs %d, %d, %d",
+					st.StepsFor("hig", false), st.StepsFor("adam", false), st.StepsFor("sip", false),
+					st.StepsFor("hig", true), st.StepsFor("adam", true), st.StepsFor("sip", true))
+			}
 		}
 		fmt.Fprintf(stderr, "hig oscillators: %d runs, one at a time; %s\n", total, what)
 		st.Progress = func(line string) {
@@ -132,14 +152,31 @@ func (f oscFlags) study(given map[string]bool) (steer.Study, error) {
 	if f.out == "" {
 		return st, usagef("-out is empty: give the output folder, e.g. -out figures")
 	}
+	preset, err := steer.ParsePreset(strings.ToLower(strings.TrimSpace(f.preset)))
+	if err != nil {
+		return st, usagef("-preset %q: use paper or book", f.preset)
+	}
+	st.Preset = preset
+	keys := "adam, gn, hig or gd"
+	if preset == steer.PresetBook {
+		keys = "adam, sip or hig"
+		if !given["methods"] {
+			f.methods = strings.Join(steer.BookMethods, ",")
+		}
+		if !given["steps"] {
+			f.steps = bookDefaultSteps
+		}
+		if !given["tau"] {
+			f.tau = steer.BookTau
+		}
+	}
 	for _, m := range strings.Split(f.methods, ",") {
 		m = strings.TrimSpace(strings.ToLower(m))
-		if _, err := steer.Spec(m); err != nil {
-			return st, usagef("-methods: unknown method %q: use adam, gn, hig or gd", m)
+		if _, err := st.Lookup(m); err != nil {
+			return st, usagef("-methods: unknown method %q for -preset %s: use %s", m, preset, keys)
 		}
 		st.Methods = append(st.Methods, m)
 	}
-	var err error
 	if st.Seeds, err = seedList("seeds", f.seeds); err != nil {
 		return st, err
 	}
@@ -178,8 +215,8 @@ func (f oscFlags) study(given map[string]bool) (steer.Study, error) {
 		return st, usagef("-first-order-steps %d must lie in 0 … %d (0 means %d × -steps)", f.foSteps, train.MaxSteps, steer.FirstOrderRatio)
 	case f.tuneSteps < 0 || f.tuneSteps > f.steps:
 		return st, usagef("-tune-steps %d must lie in 0 … -steps = %d (0 means -steps/4)", f.tuneSteps, f.steps)
-	case given["first-order-steps"] && !slices.ContainsFunc(st.Methods, oscFirstOrder):
-		return st, usagef("-first-order-steps applies to adam and gd only, and -methods %s has neither", f.methods)
+	case given["first-order-steps"] && !slices.ContainsFunc(st.Methods, func(k string) bool { return oscFirstOrder(st.Config, k) }):
+		return st, usagef("-first-order-steps applies to the first-order methods (adam, gd, sip) only, and -methods %s has none", f.methods)
 	default:
 		st.Steps, st.FirstOrderSteps, st.TuneSteps = f.steps, f.foSteps, f.tuneSteps
 	}
@@ -203,8 +240,8 @@ func (f oscFlags) study(given map[string]bool) (steer.Study, error) {
 				return st, usagef("-lr: %q is not METHOD=RATE", kv)
 			}
 			k = strings.TrimSpace(strings.ToLower(k))
-			if _, err := steer.Spec(k); err != nil {
-				return st, usagef("-lr: unknown method %q: use adam, gn, hig or gd", k)
+			if _, err := st.Lookup(k); err != nil {
+				return st, usagef("-lr: unknown method %q: use %s", k, keys)
 			}
 			r, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 			if err != nil || !(r > 0) || math.IsInf(r, 0) {
@@ -233,9 +270,10 @@ func (f oscFlags) study(given map[string]bool) (steer.Study, error) {
 	return st, nil
 }
 
-// oscFirstOrder reports whether the method key is Adam or gradient descent.
-func oscFirstOrder(key string) bool {
-	s, err := steer.Spec(key)
+// oscFirstOrder reports whether the method key is a first-order method
+// (Adam, gradient descent, SIP) in c's preset.
+func oscFirstOrder(c steer.Config, key string) bool {
+	s, err := c.Lookup(key)
 	return err == nil && s.FirstOrder()
 }
 
@@ -243,10 +281,14 @@ func oscFirstOrder(key string) bool {
 // in memory and writes them together (see internal/outdir).
 func writeOscillators(ctx context.Context, dir string, res *steer.Outcome, stdout io.Writer) error {
 	var files []outdir.File
+	base := "oscillators"
+	if res.Preset == steer.PresetBook {
+		base = "book-chain"
+	}
 	for _, w := range []struct {
 		name string
 		v    any
-	}{{"oscillators_summary.json", res.Summaries}, {"oscillators_tuning.json", res.Tuning}} {
+	}{{base + "_summary.json", res.Summaries}, {base + "_tuning.json", res.Tuning}} {
 		v := w.v
 		if s, ok := v.([]steer.Summary); ok && s == nil {
 			v = []steer.Summary{}
@@ -262,10 +304,10 @@ func writeOscillators(ctx context.Context, dir string, res *steer.Outcome, stdou
 		if err != nil {
 			return err
 		}
-		files = append(files, outdir.File{Name: "oscillators." + format, Data: b})
+		files = append(files, outdir.File{Name: base + "." + format, Data: b})
 	}
 	table := res.Table()
-	files = append(files, outdir.File{Name: "oscillators_results.md", Data: []byte(table)})
+	files = append(files, outdir.File{Name: base + "_results.md", Data: []byte(table)})
 	if err := outdir.Write(ctx, dir, files); err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func TestOscillatorsUsageErrors(t *testing.T) {
 		{[]string{"-tune-steps", "-1"}, "-tune-steps -1 must lie in 0"},
 		{[]string{"-steps", "10", "-tune-steps", "11"}, "-tune-steps 11 must lie in 0 … -steps = 10"},
 		{[]string{"-first-order-steps", "-1"}, "-first-order-steps -1"},
-		{[]string{"-methods", "gn,hig", "-first-order-steps", "100"}, "applies to adam and gd only"},
+		{[]string{"-methods", "gn,hig", "-first-order-steps", "100"}, "applies to the first-order methods (adam, gd, sip) only"},
 		{[]string{"-steps", "68719476737"}, "-steps 68719476737 exceeds 68719476736"},
 		{[]string{"-steps", "3", "-budget", "5s"}, "one kind of budget"},
 		{[]string{"-train", "0"}, "-train 0 must be a positive sample count"},
@@ -40,6 +40,12 @@ func TestOscillatorsUsageErrors(t *testing.T) {
 		{[]string{"-lr", "hig=-1"}, "must be a number > 0"},
 		{[]string{"-methods", "hig", "-lr", "adam=0.1"}, "adam is not among -methods"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"-preset", "bk"}, `-preset "bk": use paper or book`},
+		{[]string{"-preset", "book", "-methods", "gn"}, `unknown method "gn" for -preset book: use adam, sip or hig`},
+		{[]string{"-methods", "sip"}, `unknown method "sip" for -preset paper`},
+		{[]string{"-preset", "book", "-lr", "gd=0.1"}, `-lr: unknown method "gd": use adam, sip or hig`},
+		{[]string{"-preset", "book", "-methods", "hig", "-first-order-steps", "5"}, "applies to the first-order methods"},
+		{[]string{"-preset", "book", "-train", "200"}, "exceeds the training set"},
 	}
 	for _, c := range cases {
 		args := append([]string{"oscillators", "-out", t.TempDir()}, c.args...)
@@ -130,5 +136,48 @@ func TestOscillatorsWrites(t *testing.T) {
 	b, _ = os.ReadFile(filepath.Join(dir, "oscillators_tuning.json"))
 	if err := json.Unmarshal(b, &tune); err != nil || len(tune) != 3 {
 		t.Errorf("tuning records: %d, %v (Adam's three rates on one tuning seed)", len(tune), err)
+	}
+}
+
+// TestOscillatorsBookPreset runs a tiny book-preset study through the
+// command and checks its files and the step budgets it reports.
+func TestOscillatorsBookPreset(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := runCmd("oscillators", "-preset", "book", "-quiet", "-steps", "4", "-train", "256", "-test", "32",
+		"-seeds", "1", "-lr", "adam=1e-3,sip=1e-3,hig=2", "-records", "2", "-out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	for _, name := range []string{"book-chain_summary.json", "book-chain_tuning.json", "book-chain.png", "book-chain.svg", "book-chain_results.md"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("missing %s: %v", name, err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "book-chain_summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sums []struct {
+		Method string  `json:"method"`
+		Steps  int     `json:"steps"`
+		Tau    float64 `json:"tau"`
+	}
+	if err := json.Unmarshal(b, &sums); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"adam": 12, "sip": 4, "hig": 4}
+	if len(sums) != 3 {
+		t.Fatalf("%d summaries, want 3", len(sums))
+	}
+	for _, s := range sums {
+		if s.Steps != want[s.Method] {
+			t.Errorf("%s ran %d steps, want %d", s.Method, s.Steps, want[s.Method])
+		}
+		if s.Method == "hig" && s.Tau != 1e-10 {
+			t.Errorf("HIG τ = %v, want the book's 1e-10", s.Tau)
+		}
+	}
+	if !strings.Contains(stdout, "SIP") {
+		t.Errorf("stdout has no SIP row: %q", stdout)
 	}
 }

@@ -19,6 +19,9 @@ const (
 	// HalfInverse is optim.HalfInverse with the Spec's κ: 1 Gauss-Newton,
 	// ½ HIG.
 	HalfInverse
+	// SIP is optim.SIP (Adam on the proxy loss of the inverted physics),
+	// for maps that give ∂P/∂z; the learning rate is its Adam's.
+	SIP
 )
 
 // String returns the kind's name.
@@ -30,6 +33,8 @@ func (k Kind) String() string {
 		return "Adam"
 	case HalfInverse:
 		return "HalfInverse"
+	case SIP:
+		return "SIP"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -84,6 +89,8 @@ func (s Spec) New(lr, tau float64) optim.Method {
 		return &optim.Adam{LearnRate: lr}
 	case GradientDescent:
 		return &optim.GradientDescent{LearnRate: lr}
+	case SIP:
+		return optim.NewSIP(lr)
 	}
 	panic(fmt.Sprintf("experiment: Spec %q has no Kind (%v)", s.Key, s.Kind))
 }

@@ -181,6 +181,7 @@ type Workspace struct {
 	fj     []float64            // ∂f/∂θ, m × P, or d × P for seeded rows
 	v      []float64            // (∂P/∂z)ᵀ r, length m
 	eye    []float64            // the m × m identity, seed of the full network Jacobian
+	sip    *sipWork             // SIP's pseudo-inverse workspace, created on first use
 
 	grad []float64 // partial gradient of one chunk of the parallel Eval
 	loss float64   // partial loss sum of that chunk
@@ -271,7 +272,10 @@ func parallelEval(jac bool, b, dim, P int) bool {
 // (the stacked ∂y/∂θ, (b·d) × P, row i·d + k; resized when empty). Without
 // Jac, the gradient comes from one backward pass per sample through the
 // map's VJP (when its Evaluator has one) and the network's Backprop, so
-// first-order methods never form a Jacobian. Eval panics on mismatched
+// first-order methods never form a Jacobian. With out.SIPCut set (SIP,
+// see optim.SIP), Grad is SIP's proxy gradient (1/b) Σ (∂fᵢ/∂θ)ᵀ (∂P/∂z)⁺ ∂Lᵢ/∂y,
+// each sample's ∂P/∂z pseudo-inverted with the relative cut SIPCut, while
+// Loss and GradY stay those of the true loss. Eval panics on mismatched
 // lengths; check data with Check beforehand.
 //
 // When the work is large (see parallelEval: a large Jac, or a gradient
@@ -418,8 +422,14 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 	// of ∂y/∂θ = (∂P/∂z)·(∂f/∂θ) come from dim backward passes seeded with
 	// the rows of ∂P/∂z instead of from the full m×P network Jacobian.
 	seeded := out.Jac != nil && o.Phys != nil && dim <= m
+	// SIP (out.SIPCut > 0) replaces (∂P/∂z)ᵀ g by (∂P/∂z)⁺ g: it needs
+	// each sample's ∂P/∂z, not the stacked Jacobian.
+	sip := out.SIPCut > 0 && o.Phys != nil
+	if out.SIPCut > 0 && out.Jac != nil {
+		panic("objective: SIPCut set together with Jac: SIP is a first-order method on its proxy gradient")
+	}
 	// Without the Jacobian, first-order methods need (∂P/∂z)ᵀ g only.
-	useVJP := out.Jac == nil && ws.vjp != nil
+	useVJP := out.Jac == nil && ws.vjp != nil && !sip
 	loss := o.loss()
 	for s := s0; s < s1; s++ {
 		i := idx[s]
@@ -533,6 +543,13 @@ func (o *Objective) evalRange(out *optim.Local, ws *Workspace, params []float64,
 			// ∂L/∂θ += (∂f/∂θ)ᵀ (∂P/∂z)ᵀ g / b
 			if o.Phys == nil {
 				copy(ws.v, ws.res)
+			} else if sip {
+				if ws.sip == nil {
+					ws.sip = newSIPWork(dim, m)
+				}
+				if !ws.sip.apply(ws.v, ws.pj, ws.res, out.SIPCut) {
+					return 0, fmt.Errorf("objective: sample %d: the SVD of ∂P/∂z (%d × %d) for SIP's pseudo-inverse did not converge", i, dim, m)
+				}
 			} else if useVJP {
 				g.at(i, partMap)
 				ws.vjp.VJP(ws.v, ws.res)

@@ -24,6 +24,20 @@ type Local struct {
 	Grad  []float64  // ∂L/∂θ, length P
 	GradY []float64  // ∂L/∂y for the stacked outputs, length b·d (Jacobian methods only)
 	Jac   *mat.Dense // stacked ∂y/∂θ, (b·d) × P (Jacobian methods only)
+	// SIPCut, when positive, asks the objective to fill Grad with the
+	// gradient of SIP's proxy loss instead of ∂L/∂θ, inverting each
+	// sample's ∂P/∂z with singular values at or below SIPCut·σ_max
+	// discarded (see SIP). package train sets it from a Method that is a
+	// PhysicsInverter; Loss stays the true mini-batch loss.
+	SIPCut float64
+}
+
+// PhysicsInverter is a Method whose gradient is SIP's: Grad, as the
+// objective fills it, is the proxy gradient of SIP with the relative cut
+// SIPCut (see Local.SIPCut).
+type PhysicsInverter interface {
+	Method
+	SIPCut() float64
 }
 
 // Method is an update rule.

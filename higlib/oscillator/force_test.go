@@ -20,7 +20,7 @@ func TestForceIsMinusEnergyGradient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		st := newStepper(n, c.dt)
+		st := newStepper(c)
 		for range 4 {
 			s := make([]float64, 2*n)
 			for i := range s {
@@ -36,6 +36,31 @@ func TestForceIsMinusEnergyGradient(t *testing.T) {
 				if math.Abs(k[n+i]+grad[i]) > 1e-8*(1+math.Abs(grad[i])) {
 					t.Errorf("N = %d: dp_%d/dt = %v, −∂H/∂x_%d = %v", n, i, k[n+i], i, -grad[i])
 				}
+			}
+		}
+	}
+}
+
+// TestMixedForceIsMinusEnergyGradient repeats the check for the linear and
+// mixed couplings of Config.Coupling.
+func TestMixedForceIsMinusEnergyGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	for _, cp := range []Coupling{{Linear: 0.2}, {Linear: 0.5, Cubic: 0.7}} {
+		c, err := New(Config{N: 3, Coupling: cp, Gain: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := newStepper(c)
+		s := make([]float64, 6)
+		for i := range s {
+			s[i] = 4*rng.Float64() - 2
+		}
+		k := make([]float64, 6)
+		st.rate(k, s, 0, nil)
+		grad := fd.Gradient(nil, c.Energy, s, &fd.Settings{Formula: fd.Central})
+		for i := range 3 {
+			if math.Abs(k[3+i]+grad[i]) > 1e-8*(1+math.Abs(grad[i])) {
+				t.Errorf("%+v: dp_%d/dt = %v, −∂H/∂x_%d = %v", cp, i, k[3+i], i, -grad[i])
 			}
 		}
 	}

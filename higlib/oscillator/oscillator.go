@@ -6,12 +6,17 @@
 // The state is s = (x₁ … x_N, p₁ … p_N) and it evolves by
 //
 //	dxᵢ/dt = pᵢ,
-//	dpᵢ/dt = −xᵢ + (x_{i+1} − xᵢ)³ + (x_{i−1} − xᵢ)³ + 3u·δ_{i,N},
+//	dpᵢ/dt = −xᵢ + c(x_{i+1} − xᵢ) − c(xᵢ − x_{i−1}) + g·u·δ_{i,N},
+//	c(d) = a·d + b·d³,
 //
 // where a coupling term is present only if the neighbour exists (the chain
-// has open ends). The forces are −∂V/∂xᵢ of the potential
+// has open ends). The paper's chain (the zero Config) has a purely cubic
+// coupling, a = 0, b = 1, and the gain g = 3; the companion notebook of the
+// Physics-based Deep Learning book's HIG chapter (physgrad-hig-code.ipynb)
+// uses a linear one, a = 0.2, b = 0, with g = 1 and 24 steps of 0.5 (Book).
+// The forces are −∂V/∂xᵢ of the potential
 //
-//	V(x) = Σᵢ xᵢ²/2 + Σ_{i<N} (x_{i+1} − xᵢ)⁴/4,
+//	V(x) = Σᵢ xᵢ²/2 + Σ_{i<N} (a·dᵢ²/2 + b·dᵢ⁴/4),   dᵢ = x_{i+1} − xᵢ,
 //
 // so without control the energy H = Σᵢ pᵢ²/2 + V(x) is conserved; see
 // Chain.Energy. Time is discretised with the classical fourth-order
@@ -40,9 +45,21 @@ const (
 	DefaultDT    = 0.125
 )
 
-// Gain is the factor of the control in the force on the last oscillator,
-// dp_N/dt = … + Gain·u, as in the paper.
+// Gain is the paper's factor of the control in the force on the last
+// oscillator, dp_N/dt = … + Gain·u: the default of Config.Gain.
 const Gain = 3
+
+// Coupling is the force c(d) = Linear·d + Cubic·d³ between neighbours at
+// distance d = x_{i+1} − xᵢ. The zero value means the paper's purely cubic
+// coupling, Linear = 0 and Cubic = 1; any other value is used as it is, so
+// an uncoupled chain cannot be asked for this way (use N = 1 oscillators,
+// or a tiny strength).
+type Coupling struct {
+	Linear, Cubic float64
+}
+
+// PaperCoupling is the coupling of the paper's experiment, c(d) = d³.
+var PaperCoupling = Coupling{Cubic: 1}
 
 // Config sets up a Chain. The zero value of each field takes the default
 // its comment gives.
@@ -54,6 +71,23 @@ type Config struct {
 	Steps int
 	// DT is the step length, finite and positive; zero means DefaultDT.
 	DT float64
+	// Coupling is the force between neighbours; the zero value means
+	// PaperCoupling. Its strengths must be finite and not negative (a
+	// negative one would make the chain unstable).
+	Coupling Coupling
+	// Gain is the factor of the control in the force on the last
+	// oscillator, finite and not zero; zero means Gain (3, the paper's).
+	Gain float64
+}
+
+// Book returns the set-up of the companion notebook of the Physics-based
+// Deep Learning book's Half-Inverse Gradients chapter
+// (physgrad-hig-code.ipynb, "Coupled Oscillators with Half-Inverse
+// Gradients"): two oscillators with the linear coupling c(d) = 0.2·d (its
+// Laplacian stencil with free ends), the control acting with gain 1 on the
+// last one, and 24 RK4 steps of 0.5 (T = 12).
+func Book() Config {
+	return Config{N: 2, Steps: 24, DT: 0.5, Coupling: Coupling{Linear: 0.2}, Gain: 1}
 }
 
 // Chain is the simulator of N coupled oscillators for a fixed number of
@@ -62,6 +96,8 @@ type Config struct {
 type Chain struct {
 	n, steps int
 	dt       float64
+	coupling Coupling
+	gain     float64
 }
 
 var (
@@ -90,7 +126,21 @@ func New(c Config) (*Chain, error) {
 	if !(c.DT > 0) || math.IsInf(c.DT, 1) {
 		return nil, fmt.Errorf("oscillator: DT = %v, need a finite positive step", c.DT)
 	}
-	return &Chain{n: c.N, steps: c.Steps, dt: c.DT}, nil
+	if c.Coupling == (Coupling{}) {
+		c.Coupling = PaperCoupling
+	}
+	if c.Gain == 0 {
+		c.Gain = Gain
+	}
+	for _, v := range []float64{c.Coupling.Linear, c.Coupling.Cubic} {
+		if !(v >= 0) || math.IsInf(v, 1) {
+			return nil, fmt.Errorf("oscillator: coupling strengths %v: need finite values ≥ 0 (a negative one makes the chain unstable)", c.Coupling)
+		}
+	}
+	if math.IsNaN(c.Gain) || math.IsInf(c.Gain, 0) {
+		return nil, fmt.Errorf("oscillator: Gain = %v, need a finite non-zero factor", c.Gain)
+	}
+	return &Chain{n: c.N, steps: c.Steps, dt: c.DT, coupling: c.Coupling, gain: c.Gain}, nil
 }
 
 // N returns the number of oscillators.
@@ -102,6 +152,19 @@ func (c *Chain) Steps() int { return c.steps }
 // DT returns the step length.
 func (c *Chain) DT() float64 { return c.dt }
 
+// Coupling returns the force between neighbours (PaperCoupling by default).
+func (c *Chain) Coupling() Coupling { return c.coupling }
+
+// Gain returns the factor of the control in the force on the last
+// oscillator.
+func (c *Chain) Gain() float64 { return c.gain }
+
+// Config returns the settings of c, every default filled in; New of it
+// gives an equal Chain.
+func (c *Chain) Config() Config {
+	return Config{N: c.n, Steps: c.steps, DT: c.dt, Coupling: c.coupling, Gain: c.gain}
+}
+
 // Dims returns 2N (the initial state), Steps (the controls) and 2N (the
 // final state).
 func (c *Chain) Dims() (x, z, y int) { return 2 * c.n, c.steps, 2 * c.n }
@@ -110,7 +173,7 @@ func (c *Chain) Dims() (x, z, y int) { return 2 * c.n, c.steps, 2 * c.n }
 func (c *Chain) NewEvaluator() physics.Evaluator {
 	e := &Evaluator{
 		chain: c,
-		rk:    newStepper(c.n, c.dt),
+		rk:    newStepper(c),
 		s:     make([]float64, 2*c.n),
 		coef:  make([]float64, c.steps*4*(c.n-1)),
 		lam:   make([]float64, 4*c.n*c.n),
@@ -121,11 +184,11 @@ func (c *Chain) NewEvaluator() physics.Evaluator {
 
 // Energy returns the energy
 //
-//	H(s) = Σᵢ pᵢ²/2 + Σᵢ xᵢ²/2 + Σ_{i<N} (x_{i+1} − xᵢ)⁴/4
+//	H(s) = Σᵢ pᵢ²/2 + Σᵢ xᵢ²/2 + Σ_{i<N} (a·dᵢ²/2 + b·dᵢ⁴/4),   dᵢ = x_{i+1} − xᵢ,
 //
-// of the state s = (x, p), which the uncontrolled dynamics conserve: the
-// forces of the equations of motion are −∂H/∂xᵢ. With a control, dH/dt =
-// Gain·u·p_N.
+// of the state s = (x, p), a and b the linear and cubic coupling strengths,
+// which the uncontrolled dynamics conserve: the forces of the equations of
+// motion are −∂H/∂xᵢ. With a control, dH/dt = g·u·p_N, g the gain.
 func (c *Chain) Energy(s []float64) float64 {
 	n := c.n
 	if len(s) != 2*n {
@@ -136,10 +199,11 @@ func (c *Chain) Energy(s []float64) float64 {
 	for i := range n {
 		h += (p[i]*p[i] + x[i]*x[i]) / 2
 	}
+	a, b := c.coupling.Linear, c.coupling.Cubic
 	for i := range n - 1 {
 		d := x[i+1] - x[i]
 		d *= d
-		h += d * d / 4
+		h += a*d/2 + b*d*d/4
 	}
 	return h
 }
@@ -163,7 +227,7 @@ func (c *Chain) Trajectory(dst, x0, u []float64) []float64 {
 	if len(dst) != (len(u)+1)*m {
 		panic(fmt.Sprintf("oscillator: Trajectory of %d steps needs len(dst) = %d, got %d", len(u), (len(u)+1)*m, len(dst)))
 	}
-	rk := newStepper(c.n, c.dt)
+	rk := newStepper(c)
 	copy(dst[:m], x0)
 	for t, ut := range u {
 		rk.step(dst[(t+1)*m:(t+2)*m], dst[t*m:(t+1)*m], ut, nil)
@@ -179,7 +243,7 @@ type Evaluator struct {
 	rk    stepper
 	s     []float64 // current state of the forward pass
 	// coef holds, for every step t and stage j, the linearised coupling
-	// stiffnesses 3(x_{i+1} − xᵢ)² at the stage's input, at
+	// stiffnesses c'(dᵢ) = a + 3b·dᵢ² at the stage's input, at
 	// coef[(4t+j)(N−1) + i].
 	coef []float64
 	lam  []float64 // up to 2N cotangents of the reverse sweep, row-major
@@ -201,7 +265,7 @@ type Evaluator struct {
 // about ten times cheaper (BenchmarkJacobianTangent against
 // BenchmarkEval/value+jacobian).
 //
-// RK4 is explicit, and the cubic coupling stiffens the chain as neighbours
+// RK4 is explicit, and the paper's cubic coupling stiffens the chain as neighbours
 // move apart: the linearised frequencies reach up to √(1 + 12·max(x_{i+1} − xᵢ)²),
 // against RK4's stability limit 2√2/DT. With DT = 0.125 the discrete map
 // follows the continuous dynamics closely for neighbour distances of order
@@ -264,8 +328,10 @@ func (e *Evaluator) VJP(dst, v []float64) {
 
 // stepper holds the scratch space of one RK4 step and of its adjoint.
 type stepper struct {
-	n  int
-	dt float64
+	n          int
+	dt         float64
+	lin, cubic float64 // coupling strengths a and b
+	gain       float64
 	// Forward: the stage input σ, the stage slope k and the running sum
 	// k₁ + 2k₂ + 2k₃ + k₄. Reverse, for up to 2N cotangents (rows): kb =
 	// the cotangents of a stage slope, g = their products with A, sb = the
@@ -274,21 +340,21 @@ type stepper struct {
 	kb, g, sb   []float64
 }
 
-func newStepper(n int, dt float64) stepper {
-	m := 2 * n
+func newStepper(c *Chain) stepper {
+	n, m := c.n, 2*c.n
 	fw := make([]float64, 3*m)
 	rv := make([]float64, 3*m*m)
 	return stepper{
-		n: n, dt: dt,
+		n: n, dt: c.dt, lin: c.coupling.Linear, cubic: c.coupling.Cubic, gain: c.gain,
 		sig: fw[0:m:m], k: fw[m : 2*m : 2*m], acc: fw[2*m : 3*m : 3*m],
 		kb: rv[0 : m*m : m*m], g: rv[m*m : 2*m*m : 2*m*m], sb: rv[2*m*m : 3*m*m : 3*m*m],
 	}
 }
 
 // rate writes the right-hand side f(s, u) of the equations of motion into
-// k and, if coef is not nil, the coupling stiffnesses 3(x_{i+1} − xᵢ)² of
+// k and, if coef is not nil, the coupling stiffnesses c'(dᵢ) = a + 3b·dᵢ² of
 // its Jacobian into coef (length N−1). With dᵢ = x_{i+1} − xᵢ the force on
-// oscillator i is −xᵢ + dᵢ³ − d_{i−1}³.
+// oscillator i is −xᵢ + c(dᵢ) − c(d_{i−1}), c(d) = a·d + b·d³.
 func (st *stepper) rate(k, s []float64, u float64, coef []float64) {
 	n := st.n
 	x, p := s[:n], s[n:]
@@ -297,17 +363,27 @@ func (st *stepper) rate(k, s []float64, u float64, coef []float64) {
 	for i, xi := range x {
 		kp[i] = -xi
 	}
+	a, b := st.lin, st.cubic
 	for i := range n - 1 {
 		d := x[i+1] - x[i]
 		d2 := d * d
-		f := d2 * d
+		// The paper's chain (a = 0, b = 1) keeps its own expressions, so
+		// its results stay the same bits as before couplings were
+		// configurable.
+		var f, c float64
+		switch {
+		case a == 0 && b == 1:
+			f, c = d2*d, 3*d2
+		default:
+			f, c = a*d+b*d2*d, a+3*b*d2
+		}
 		kp[i] += f
 		kp[i+1] -= f
 		if coef != nil {
-			coef[i] = 3 * d2
+			coef[i] = c
 		}
 	}
-	kp[n-1] += Gain * u
+	kp[n-1] += st.gain * u
 }
 
 // step writes into dst the RK4 step
@@ -356,7 +432,7 @@ func (st *stepper) step(dst, s []float64, u float64, coef []float64) {
 //
 // A stage slope kⱼ = f(σⱼ, u) has the Jacobian A(σⱼ) = [0 I; K(σⱼ) 0] with
 // respect to σⱼ, K the symmetric tridiagonal Hessian of −V, and ∂kⱼ/∂u =
-// Gain·e_{p_N}. The slopes' cotangents follow from s' = s + h/6·(k₁ + 2k₂ +
+// g·e_{p_N}, g the gain. The slopes' cotangents follow from s' = s + h/6·(k₁ + 2k₂ +
 // 2k₃ + k₄) and σ₄ = s + h·k₃, σ₃ = s + h/2·k₂, σ₂ = s + h/2·k₁, last
 // stage first:
 //
@@ -365,7 +441,7 @@ func (st *stepper) step(dst, s []float64, u float64, coef []float64) {
 //	k̄₂ = h/3·λ + h/2·ḡ₃,   ḡ₂ = A(σ₂)ᵀk̄₂,
 //	k̄₁ = h/6·λ + h/2·ḡ₂,   ḡ₁ = A(σ₁)ᵀk̄₁,
 //
-// and then s̄ = λ + ḡ₁ + ḡ₂ + ḡ₃ + ḡ₄ and ū = Gain·Σⱼ (k̄ⱼ)_{p_N}. Each row
+// and then s̄ = λ + ḡ₁ + ḡ₂ + ḡ₃ + ḡ₄ and ū = g·Σⱼ (k̄ⱼ)_{p_N}. Each row
 // goes through the same operations in the same order, so a row of a
 // batched sweep equals, bit for bit, the sweep of that cotangent alone.
 func (st *stepper) reverse(lam []float64, r int, coef, ub []float64) {
@@ -398,7 +474,7 @@ func (st *stepper) reverse(lam []float64, r int, coef, ub []float64) {
 		c := coef[j*nc : (j+1)*nc]
 		for q := range r {
 			kq, gq := kb[q*m:(q+1)*m], g[q*m:(q+1)*m]
-			ub[q] += Gain * kq[m-1]
+			ub[q] += st.gain * kq[m-1]
 			// g = A(σⱼ)ᵀ kb = (K kb_p, kb_x).
 			gx, gp := gq[:n], gq[n:]
 			kx, kp := kq[:n], kq[n:]

@@ -140,7 +140,9 @@ func drawCurves(p *plot.Plot, cs []Curve, logY, legend bool) {
 func (o *Outcome) LossPlot() *plot.Plot {
 	xlabel := "wall-clock training time [s]"
 	r := o.Config.ratio()
-	if o.Duration == 0 {
+	if o.Duration == 0 && o.Preset == PresetBook {
+		xlabel = "work in HIG steps (first-order steps ÷ their ratio)"
+	} else if o.Duration == 0 {
 		xlabel = "steps of Gauss-Newton and HIG"
 		if r > 0 {
 			xlabel = fmt.Sprintf("work in HIG steps (Gauss-Newton, HIG: steps; Adam, GD: steps ÷ %d)", r)
@@ -152,9 +154,11 @@ func (o *Outcome) LossPlot() *plot.Plot {
 	for i, runs := range o.Exp.Runs {
 		for _, run := range runs {
 			c := lossCurve(run.Validation.Loss, o.Duration == 0)
-			if sp, err := Spec(run.Key); o.Duration == 0 && r > 0 && err == nil && sp.FirstOrder() {
-				for k := range c.X {
-					c.X[k] /= float64(r)
+			if sp, err := o.Lookup(run.Key); o.Duration == 0 && err == nil && sp.FirstOrder() {
+				if rk := o.RatioFor(run.Key); rk > 0 {
+					for k := range c.X {
+						c.X[k] /= float64(rk)
+					}
 				}
 			}
 			cs = append(cs, Curve{Label: o.Exp.Methods[i], Color: figure.Palette[i%len(figure.Palette)], XY: c})
@@ -212,6 +216,9 @@ func (o *Outcome) budgetText() string {
 	if o.Duration == 0 {
 		c := o.Config
 		c.defaults()
+		if c.Preset == PresetBook && c.FirstOrderSteps == 0 {
+			return fmt.Sprintf("book set-up, %d HIG, %d Adam, %d SIP steps", c.Steps, c.StepsFor("adam", false), c.StepsFor("sip", false))
+		}
 		return fmt.Sprintf("%d steps for GN and HIG, %d for Adam and GD", c.Steps, c.FirstOrderSteps)
 	}
 	return fmt.Sprintf("%s of training per run", o.Duration)

@@ -86,7 +86,7 @@ type Outcome struct {
 func (s *Study) defaults() {
 	s.Config.defaults()
 	if len(s.Methods) == 0 {
-		s.Methods = slices.Clone(Methods)
+		s.Methods = slices.Clone(s.Config.Methods())
 	}
 	if len(s.Seeds) == 0 {
 		s.Seeds = []uint64{1, 2, 3}
@@ -104,7 +104,7 @@ func (s *Study) Validate() error {
 	s.defaults()
 	seen := map[string]bool{}
 	for _, k := range s.Methods {
-		if _, err := Spec(k); err != nil {
+		if _, err := s.Lookup(k); err != nil {
 			return err
 		}
 		if seen[k] {
@@ -173,7 +173,7 @@ func (s *Study) experiment() (*experiment.Study, error) {
 		st.Observe = s.observe
 	}
 	for _, key := range s.Methods {
-		spec, err := Spec(key)
+		spec, err := c.Lookup(key)
 		if err != nil {
 			return nil, err
 		}
@@ -252,8 +252,11 @@ func (s *Study) observe(m experiment.Candidate, lr float64, seed uint64, tuning 
 }
 
 func (s *Study) summary(m experiment.Candidate, r *experiment.Run) Summary {
-	spec, _ := Spec(m.Key)
+	spec, _ := s.Lookup(m.Key)
 	budget, ratio := fmt.Sprintf("%d steps", s.StepsFor(m.Key, r.Tuning)), s.ratio()
+	if s.Preset == PresetBook && spec.FirstOrder() {
+		ratio = s.RatioFor(m.Key)
+	}
 	if s.Duration > 0 {
 		budget = "wall-clock " + s.budget(r.Tuning).String()
 	}
@@ -324,8 +327,12 @@ func (o *Outcome) Table() string {
 		}
 		budget += " (wall-clock budgets: the results depend on the machine and its load)"
 	}
-	fmt.Fprintf(&b, "\nSeeds: %v; %s; %d training and %d test samples. Loss: test-set mean of ½|x(T) − x₀|². Diverged runs count as +Inf. Saturated: share of hidden ReLU activations on the test set that are inactive (slope 0) at the end.\n",
-		o.Seeds, budget, o.TrainSize, o.TestSize)
+	sat := "share of hidden ReLU activations on the test set that are inactive (slope 0) at the end"
+	if o.Preset == PresetBook {
+		sat = fmt.Sprintf("share of hidden tanh activations on the test set with slope below %g at the end", train.SaturationSlope)
+	}
+	fmt.Fprintf(&b, "\nSeeds: %v; %s; %d training and %d test samples. Loss: test-set mean of ½|x(T) − x₀|² (the book notebook reports Σ|x(T) − x₀|², twice this). Diverged runs count as +Inf. Saturated: %s.\n",
+		o.Seeds, budget, o.TrainSize, o.TestSize, sat)
 	return b.String()
 }
 
@@ -344,6 +351,14 @@ func (c Config) ratio() int {
 // if tuning is set.
 func (c Config) stepBudgetText(tuning bool) string {
 	c.defaults()
+	if c.Preset == PresetBook && c.FirstOrderSteps == 0 {
+		t := fmt.Sprintf("step budgets of %d HIG steps per run, %d Adam and %d SIP steps (%d and %d per HIG step: at least their measured step-cost ratios, in the first-order methods' favour)",
+			c.Steps, c.StepsFor("adam", false), c.StepsFor("sip", false), BookAdamRatio, BookSIPRatio)
+		if tuning {
+			t += fmt.Sprintf(", tuning runs %d, %d and %d", c.StepsFor("hig", true), c.StepsFor("adam", true), c.StepsFor("sip", true))
+		}
+		return t + "; the same bits on any machine (the seconds aside)"
+	}
 	t := fmt.Sprintf("step budgets of %d steps per run for Gauss-Newton and HIG, %d for Adam and GD", c.Steps, c.FirstOrderSteps)
 	if r := c.ratio(); r > 0 {
 		t += fmt.Sprintf(" (R = %d Adam steps per HIG step: at least the step-cost ratio measured on any host, in Adam's favour)", r)

@@ -274,6 +274,9 @@ func Train(obj *objective.Objective, data objective.Data, params0 []float64, m o
 		loc.GradY = make([]float64, b*obj.Dim())
 		loc.Jac = mat.NewDense(b*obj.Dim(), P, nil)
 	}
+	if pi, ok := m.(optim.PhysicsInverter); ok {
+		loc.SIPCut = pi.SIPCut()
+	}
 	rng := rand.New(rand.NewPCG(set.Seed, 0x9e3779b97f4a7c15))
 	perm := make([]int, data.Len())
 	for i := range perm {
